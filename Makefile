@@ -1,0 +1,85 @@
+# Every target installs what it needs: a fresh machine needs only make, git and Python 3.13
+# (on PATH, or through pyenv, which has 3.13.0 on these machines).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+SAM_VENV    := .venv-sam
+CHECKOV_VENV := .venv-checkov
+PY          := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+# Lazily evaluated: only targets that create a virtual environment look for Python 3.13.
+PYTHON313 = $(shell scripts/find-python313)
+
+export VLP_SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
+export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
+	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[dev]'
+	@touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## create the three virtual environments
+
+.PHONY: demo
+demo: $(VENV)/.installed ## the whole story against an embedded local AWS endpoint (no account needed)
+	$(PY) -m vended_logs_policy.demo
+
+.PHONY: lint
+lint: $(VENV)/.installed ## ruff check, ruff format --check, mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+.PHONY: format
+format: $(VENV)/.installed ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+.PHONY: unit
+unit: $(VENV)/.installed ## pure tests: engine and properties (no AWS)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: integration
+integration: $(VENV)/.installed ## handler, adapter and CLI against moto in server mode
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+.PHONY: template
+template: install ## cfn-lint, sam validate --lint, sam build, checkov
+	$(PY) -m pytest tests/template $(PYTEST_ARGS)
+
+.PHONY: test
+test: install lint ## every test (the README's test command)
+	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: install ## benchmarks: API calls, cold start, package size, apply vs manual fix, engine scaling
+	$(PY) -m benchmarks
+
+.PHONY: build
+build: $(SAM_VENV)/.installed ## sam build (python3.13 from the SAM environment)
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VLP_SAM) build --template-file template.yaml
+
+.PHONY: stackset-template
+stackset-template: $(VENV)/.installed ## plain CloudFormation for StackSets: make stackset-template CODE_URI=s3://bucket/key.zip
+	$(PY) -m vended_logs_policy.stackset --template template.yaml --code-uri "$(CODE_URI)" --output stackset/template.json
+
+.PHONY: clean
+clean: ## remove the virtual environments and build output
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -1,0 +1,1 @@
+"""Keep the CloudWatch Logs resource policy compact for Step Functions vended logs."""
