@@ -1,0 +1,157 @@
+"""Lambda entry point of ``Custom::VendedLogsPolicy``: crhelper and Powertools wiring only.
+
+Create and Update ensure the policy; Delete answers SUCCESS and touches nothing, because other
+stacks' state machines rely on the policy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from crhelper import CfnResource
+from crhelper.utils import _send_response  # type: ignore[attr-defined]  # missing from its stub
+
+from vended_logs_policy import properties
+from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, client_config, make_client
+from vended_logs_policy.policy import DEFAULT_POLICY_NAME, Scope
+from vended_logs_policy.properties import PropertyError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger(service="vended-logs-policy")
+# INFO, never DEBUG: at DEBUG crhelper logs the presigned ResponseURL. No sleep on Delete.
+helper = CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
+copy_config_to_registered_loggers(source_logger=logger, include={"crhelper"})
+
+CONNECT_TIMEOUT = 2.0
+READ_TIMEOUT = 5.0
+# Seconds kept back from the function's timeout so crhelper's own answer always goes first.
+SAFETY_MARGIN = 5.0
+INVALID_ID_SUFFIX = "invalid-properties"
+
+
+def scope_of(context: LambdaContext) -> Scope:
+    """Partition, region and account from the function's own ARN (aws-cn, aws-us-gov too)."""
+    parts = context.invoked_function_arn.split(":")
+    return Scope(partition=parts[1], region=parts[3], account=parts[4])
+
+
+def physical_id(region: str, raw_properties: Any) -> str:
+    """Stable per policy name and region; a fixed one when the name itself is invalid."""
+    raw = raw_properties if isinstance(raw_properties, dict) else {}
+    try:
+        name = properties.policy_name(raw.get("PolicyName", DEFAULT_POLICY_NAME))
+    except PropertyError:
+        name = INVALID_ID_SUFFIX
+    return f"vended-logs-policy-{region}-{name}"
+
+
+@helper.create
+@helper.update
+def ensure_policy(event: dict[str, Any], context: LambdaContext) -> str:
+    """Ensure the wildcard statement; the response Data says what changed."""
+    scope = scope_of(context)
+    new_id = physical_id(scope.region, event.get("ResourceProperties"))
+    # On failure crhelper keeps this id: Create gets the stable one, Update keeps the old one.
+    helper.PhysicalResourceId = event.get("PhysicalResourceId") or new_id
+    try:
+        _ensure(event, context, scope)
+    except (PropertyError, LogsError):
+        raise
+    except Exception as exc:
+        logger.exception("unexpected failure")
+        raise RuntimeError(f"unexpected {type(exc).__name__}; see the function's log") from exc
+    return new_id
+
+
+def _ensure(event: dict[str, Any], context: LambdaContext, scope: Scope) -> None:
+    props = properties.parse(event.get("ResourceProperties"))
+    retry = Retry(
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN,
+        call_seconds=CONNECT_TIMEOUT + READ_TIMEOUT,
+    )
+    client = make_client(scope.region, config=client_config(CONNECT_TIMEOUT, READ_TIMEOUT))
+    result = ResourcePolicies(client, retry).ensure(props.policy_name, scope, props.options)
+    outcome = result.outcome
+    helper.Data.update(
+        {
+            "PolicyName": result.name,
+            "PolicyLength": outcome.length,
+            "Changed": "true" if result.writes else "false",
+            "RemovedResources": len(outcome.removed_resources) if result.writes else 0,
+        }
+    )
+    logger.info(
+        "policy ensured",
+        extra={
+            "policy_name": result.name,
+            "changed": bool(result.writes),
+            "length_before": outcome.before_length,
+            "length_after": outcome.length,
+            "removed_resources": len(outcome.removed_resources),
+            "writes": result.writes,
+            "rounds": result.rounds,
+        },
+    )
+
+
+@helper.delete
+def retain_policy(event: dict[str, Any], context: LambdaContext) -> str:
+    """Leave the policy in place: other stacks rely on it. Never fails."""
+    logger.info("delete: policy retained", extra={"physical_id": event.get("PhysicalResourceId")})
+    return str(event.get("PhysicalResourceId") or "")
+
+
+REQUEST_TYPES = ("Create", "Update", "Delete")
+ECHOED_KEYS = ("StackId", "RequestId", "LogicalResourceId")
+
+
+def _malformed(event: Any) -> tuple[str, str] | None:
+    """(ResponseURL, reason) for a request crhelper cannot route, None when it can."""
+    if not isinstance(event, dict):
+        return ("", "the event is not an object")
+    url = event.get("ResponseURL")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return ("", "the event has no https ResponseURL")
+    missing = [k for k in ECHOED_KEYS if not isinstance(event.get(k), str)]
+    if missing:
+        return (url, f"the event lacks {', '.join(missing)}")
+    if event.get("RequestType") not in REQUEST_TYPES:
+        return (url, "RequestType must be Create, Update or Delete")
+    return None
+
+
+def _answer_malformed(event: dict[str, Any], url: str, reason: str) -> None:
+    """FAILED for a request crhelper would mishandle (it could answer a stale ResponseURL)."""
+    physical = event.get("PhysicalResourceId")
+    body = {
+        "Status": "FAILED",
+        "Reason": f"invalid request: {reason}",
+        "PhysicalResourceId": physical if isinstance(physical, str) and physical else "invalid",
+        "Data": {},
+        "NoEcho": False,
+        **{k: str(event.get(k, ""))[:1024] for k in ECHOED_KEYS},
+    }
+    _send_response(url, body)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
+    """Answer one CloudFormation custom resource request (never logs the event itself)."""
+    problem = _malformed(event)
+    if problem is not None:
+        url, reason = problem
+        logger.error("malformed request", extra={"reason": reason})
+        if url:  # without a ResponseURL there is no one to answer
+            _answer_malformed(event, url, reason)
+        return
+    logger.append_keys(
+        request_type=event["RequestType"],
+        stack_id=event["StackId"],
+        logical_resource_id=event["LogicalResourceId"],
+        cfn_request_id=event["RequestId"],
+    )
+    helper(event, context)

@@ -1,0 +1,151 @@
+"""Custom resource properties: CloudFormation's strings in, typed values out, clear errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vended_logs_policy.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES, Options, check_prefix
+
+# CloudWatch Logs accepts 1-255 characters for a policy name; we also refuse control and
+# whitespace characters, which no sane name holds and which make reasons unreadable.
+_POLICY_NAME = re.compile(r"^[\x21-\x7e]{1,255}$")
+MAX_PREFIXES = 20
+
+
+class PropertyError(ValueError):
+    """A property is missing, unknown or of the wrong type; the message names it."""
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of ``Custom::VendedLogsPolicy``: its type, default and meaning."""
+
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+SCHEMA = (
+    Property("ServiceToken", "String", "(required)", "ARN of the provider function."),
+    Property(
+        "PolicyName",
+        "String",
+        DEFAULT_POLICY_NAME,
+        "Account-level resource policy to keep compact; Step Functions appends to this one.",
+    ),
+    Property(
+        "LogGroupPrefixes",
+        "List of String",
+        ",".join(DEFAULT_PREFIXES),
+        "Log group name prefixes the wildcard covers; each starts with '/', no wildcards.",
+    ),
+    Property(
+        "SourceConditions",
+        "Boolean",
+        "true",
+        "Add aws:SourceAccount and aws:SourceArn conditions (confused-deputy protection).",
+    ),
+    Property(
+        "Compact",
+        "Boolean",
+        "true",
+        "Remove resources the wildcard provably covers from delivery statements.",
+    ),
+    Property(
+        "ServiceTimeout",
+        "Number",
+        "(CloudFormation's)",
+        "Seconds CloudFormation waits for an answer (1-3600); read by CloudFormation only.",
+    ),
+)
+KNOWN = frozenset(p.name for p in SCHEMA)
+
+
+@dataclass(frozen=True)
+class ResourceProperties:
+    """The typed properties of one request."""
+
+    policy_name: str = DEFAULT_POLICY_NAME
+    options: Options = field(default_factory=Options)
+
+
+def to_bool(name: str, value: Any) -> bool:
+    """CloudFormation sends booleans as "true"/"false"; accept real booleans too."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise PropertyError(f"{name} must be true or false, got {_show(value)}")
+
+
+def policy_name(value: Any, name: str = "PolicyName") -> str:
+    """Return a valid policy name or raise PropertyError naming the property."""
+    if not isinstance(value, str) or not _POLICY_NAME.match(value):
+        raise PropertyError(
+            f"{name} must be 1-255 printable characters without spaces, got {_show(value)}"
+        )
+    return value
+
+
+def prefixes(value: Any, name: str = "LogGroupPrefixes") -> tuple[str, ...]:
+    """A list of log group name prefixes (a comma-separated string is accepted too)."""
+    items: Any = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise PropertyError(f"{name} must be a non-empty list of strings, got {_show(value)}")
+    if len(items) > MAX_PREFIXES:
+        raise PropertyError(f"{name} holds {len(items)} prefixes; at most {MAX_PREFIXES}")
+    out: list[str] = []
+    for item in items:
+        try:
+            out.append(check_prefix(item))
+        except ValueError as exc:
+            raise PropertyError(f"{name}: {_clip(str(exc))}") from exc
+    return tuple(out)
+
+
+def _service_timeout(value: Any) -> None:
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise PropertyError(f"ServiceTimeout must be a whole number 1-3600, got {_show(value)}")
+
+
+def parse(raw: Any) -> ResourceProperties:
+    """Turn ``ResourceProperties`` into typed values, or raise PropertyError naming the property."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise PropertyError(f"ResourceProperties must be an object, got {_show(raw)}")
+    unknown = sorted(str(k) for k in raw if k not in KNOWN)
+    if unknown:
+        allowed = ", ".join(p.name for p in SCHEMA)
+        raise PropertyError(f"unknown property {_clip(unknown[0], 60)}; allowed: {allowed}")
+    if "ServiceTimeout" in raw:
+        _service_timeout(raw["ServiceTimeout"])
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "PolicyName": policy_name,
+        "LogGroupPrefixes": prefixes,
+        "SourceConditions": lambda v: to_bool("SourceConditions", v),
+        "Compact": lambda v: to_bool("Compact", v),
+    }
+    values = {key: parse_value(raw[key]) for key, parse_value in parsers.items() if key in raw}
+    return ResourceProperties(
+        policy_name=values.get("PolicyName", DEFAULT_POLICY_NAME),
+        options=Options(
+            prefixes=values.get("LogGroupPrefixes", DEFAULT_PREFIXES),
+            source_conditions=values.get("SourceConditions", True),
+            compact=values.get("Compact", True),
+        ),
+    )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(value: Any) -> str:
+    """A short, printable rendering of a bad value for an error message."""
+    return _clip(ascii(value), 40)
