@@ -39,7 +39,7 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ##
 
 .PHONY: demo
 demo: $(VENV)/.installed ## the whole story against an embedded local AWS endpoint (no account needed)
-	$(PY) -m vended_logs_policy.demo
+	$(PY) -m scripts.demo
 
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff check, ruff format --check, mypy --strict

@@ -9,9 +9,11 @@ from typing import Any
 
 from vended_logs_policy.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES, Options, check_prefix
 
-# CloudWatch Logs accepts 1-255 characters for a policy name; we also refuse control and
-# whitespace characters, which no sane name holds and which make reasons unreadable.
-_POLICY_NAME = re.compile(r"^[\x21-\x7e]{1,255}$")
+# CloudFormation documents ^([^:*\/]+\/?)*[^:*\/]+$ (1-255) for a resource policy name; this is
+# that rule narrowed to printable ASCII without spaces (template.yaml's AllowedPattern is the same).
+_NAME_PART = r"[\x21-\x29\x2b-\x2e\x30-\x39\x3b-\x7e]+"
+_POLICY_NAME = re.compile(rf"^{_NAME_PART}(/{_NAME_PART})*$")
+MAX_POLICY_NAME = 255
 MAX_PREFIXES = 20
 
 
@@ -84,9 +86,10 @@ def to_bool(name: str, value: Any) -> bool:
 
 def policy_name(value: Any, name: str = "PolicyName") -> str:
     """Return a valid policy name or raise PropertyError naming the property."""
-    if not isinstance(value, str) or not _POLICY_NAME.match(value):
+    if not isinstance(value, str) or len(value) > MAX_POLICY_NAME or not _POLICY_NAME.match(value):
         raise PropertyError(
-            f"{name} must be 1-255 printable characters without spaces, got {_show(value)}"
+            f"{name} must be 1-255 printable ASCII characters without spaces, ':' or '*' "
+            f"('/' only between parts), got {_show(value)}"
         )
     return value
 

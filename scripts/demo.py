@@ -1,0 +1,155 @@
+"""``make demo``: the field report's failure and its fix, against an embedded local AWS endpoint.
+
+moto runs in server mode in this process, on 127.0.0.1, behind the test support's strict layer
+(which adds CloudWatch Logs' 5120-character document limit that moto lacks). No AWS account is
+needed and nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from tests.support.logs_server import LogsServer, logs_client
+
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+NAME = "AWSLogDeliveryWrite20150319"
+CLI = str(Path(sys.executable).parent / "vended-logs-policy")
+ROUTE53 = {
+    "Sid": "Route53QueryLogsToCloudWatchLogs",
+    "Effect": "Allow",
+    "Principal": {"Service": "route53.amazonaws.com"},
+    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+    "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/*",
+}
+
+
+def arn(log_group: str) -> str:
+    """The per-log-group ARN Step Functions appends."""
+    return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_group}:log-stream:*"
+
+
+def grown_policy(limit: int = 5120, margin: int = 150) -> dict[str, Any]:
+    """The report's policy, grown one state machine at a time to just under the limit."""
+    names = ["HelloWorld", "InputOutputStateMachine-GrBZXWGHTyuW", "InputOutput"]
+    resources = [arn(f"/aws/vendedlogs/states/{n}-Logs") for n in names]
+    statement = {
+        "Sid": "AWSLogDeliveryWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resources,
+    }
+    document = {"Version": "2012-10-17", "Statement": [statement, ROUTE53]}
+    number = 1
+    while True:
+        candidate = arn(f"/aws/vendedlogs/states/OrderPipeline{number:03d}-StateMachine-Logs")
+        resources.append(candidate)
+        if len(json.dumps(document, separators=(",", ":"))) > limit - margin:
+            resources.pop()
+            return document
+        number += 1
+
+
+def step_functions_append(server: LogsServer, log_group: str) -> str:
+    """What Step Functions does for a new state machine: append its ARN unless already covered."""
+    client = logs_client(server, REGION)
+    policies = client.describe_resource_policies()["resourcePolicies"]
+    text = next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
+    document = json.loads(text)
+    statement = document["Statement"][0]
+    resources = statement["Resource"]
+    if any(r.endswith("/aws/vendedlogs/states/*:*") for r in resources):
+        return "already covered by the wildcard: nothing appended, state machine created"
+    resources.append(arn(log_group))
+    try:
+        client.put_resource_policy(
+            policyName=NAME, policyDocument=json.dumps(document, separators=(",", ":"))
+        )
+    except ClientError as exc:
+        return (
+            f"{exc.response['Error']['Code']}: the append does not fit -> "
+            "'The state machine IAM Role is not authorized to access the Log Destination'"
+        )
+    return "appended"
+
+
+def cli(server: LogsServer, *args: str) -> int:
+    """Run the real console script against the local endpoint and show what it prints."""
+    env = dict(os.environ)
+    env |= {
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    command = [CLI, *args, "--region", REGION, "--endpoint-url", server.url]
+    print(f"\n$ vended-logs-policy {' '.join(args)} --region {REGION} --endpoint-url {server.url}")
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    sys.stdout.write(result.stdout + result.stderr)
+    print(f"(exit {result.returncode})")
+    return result.returncode
+
+
+def stored(server: LogsServer) -> dict[str, Any]:
+    """The policy as the local endpoint holds it."""
+    policies = logs_client(server, REGION).describe_resource_policies()["resourcePolicies"]
+    document: dict[str, Any] = json.loads(
+        next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
+    )
+    return document
+
+
+def main() -> int:
+    """Walk the story; exit non-zero if any step does not behave as the README says."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "demo")
+    failures: list[str] = []
+    with LogsServer() as server:
+        print(f"local CloudWatch Logs endpoint (moto, strict layer): {server.url}")
+        seeded = grown_policy()
+        logs_client(server, REGION).put_resource_policy(
+            policyName=NAME, policyDocument=json.dumps(seeded, separators=(",", ":"))
+        )
+        before = len(json.dumps(seeded, separators=(",", ":")))
+        count = len(seeded["Statement"][0]["Resource"])
+        print(f"\n1. the report's policy, grown: {count} state machine ARNs, {before}/5120 characters,")
+        print("   plus a Route 53 query logging grant from another team")
+        outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
+        print(f"   a new state machine with logging: {outcome}")
+
+        print("\n2. the operator CLI")
+        if cli(server, "plan") != 2:
+            failures.append("plan before apply should exit 2")
+        if cli(server, "apply") != 0:
+            failures.append("apply should exit 0")
+        if cli(server, "plan") != 0:
+            failures.append("plan after apply should exit 0")
+
+        after = stored(server)
+        length = len(json.dumps(after, separators=(",", ":")))
+        kept = ROUTE53 in after["Statement"]
+        print(f"\n3. after: {before} -> {length} characters; Route 53 grant kept: {kept}")
+        if not kept:
+            failures.append("the Route 53 grant was lost")
+        outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
+        print(f"   the same new state machine now: {outcome}")
+        if "already covered" not in outcome:
+            failures.append("the wildcard should cover new state machines")
+
+    if failures:
+        print("\nDEMO FAILED: " + "; ".join(failures))
+        return 1
+    print("\ndemo finished: every step behaved as described")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
