@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tests.support.logs_server import LogsServer, logs_client
+from vended_logs_policy.glob import matches
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -36,8 +37,8 @@ def arn(log_group: str) -> str:
     return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_group}:log-stream:*"
 
 
-def grown_policy(limit: int = 5120, margin: int = 150) -> dict[str, Any]:
-    """The report's policy, grown one state machine at a time to just under the limit."""
+def grown_policy(limit: int = 5120) -> dict[str, Any]:
+    """The report's policy, grown one state machine at a time until the next one cannot fit."""
     names = ["HelloWorld", "InputOutputStateMachine-GrBZXWGHTyuW", "InputOutput"]
     resources = [arn(f"/aws/vendedlogs/states/{n}-Logs") for n in names]
     statement = {
@@ -52,7 +53,7 @@ def grown_policy(limit: int = 5120, margin: int = 150) -> dict[str, Any]:
     while True:
         candidate = arn(f"/aws/vendedlogs/states/OrderPipeline{number:03d}-StateMachine-Logs")
         resources.append(candidate)
-        if len(json.dumps(document, separators=(",", ":"))) > limit - margin:
+        if len(json.dumps(document, separators=(",", ":"))) > limit:
             resources.pop()
             return document
         number += 1
@@ -64,11 +65,19 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
     policies = client.describe_resource_policies()["resourcePolicies"]
     text = next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
     document = json.loads(text)
-    statement = document["Statement"][0]
-    resources = statement["Resource"]
-    if any(r.endswith("/aws/vendedlogs/states/*:*") for r in resources):
-        return "already covered by the wildcard: nothing appended, state machine created"
-    resources.append(arn(log_group))
+    delivery = [
+        s
+        for s in document["Statement"]
+        if s.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
+    ]
+    target = arn(log_group)
+    for statement in delivery:
+        resources = statement["Resource"]
+        if any(
+            matches(r, target) for r in ([resources] if isinstance(resources, str) else resources)
+        ):
+            return "already covered by the wildcard: nothing appended, state machine created"
+    delivery[0]["Resource"].append(target)
     try:
         client.put_resource_policy(
             policyName=NAME, policyDocument=json.dumps(document, separators=(",", ":"))
@@ -120,10 +129,15 @@ def main() -> int:
         )
         before = len(json.dumps(seeded, separators=(",", ":")))
         count = len(seeded["Statement"][0]["Resource"])
-        print(f"\n1. the report's policy, grown: {count} state machine ARNs, {before}/5120 characters,")
+        print(
+            f"\n1. the report's policy, grown: {count} state machine ARNs, "
+            f"{before}/5120 characters,"
+        )
         print("   plus a Route 53 query logging grant from another team")
         outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
         print(f"   a new state machine with logging: {outcome}")
+        if "does not fit" not in outcome:
+            failures.append("the grown policy should refuse one more ARN")
 
         print("\n2. the operator CLI")
         if cli(server, "plan") != 2:

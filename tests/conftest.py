@@ -1,0 +1,73 @@
+"""Root fixtures. The environment is made safe before any test module builds a boto3 client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+# Dummy credentials and a fixed region before anything imports boto3 clients: no test can reach
+# real AWS, pick up a developer's profile or ask the instance metadata service.
+for _name in [
+    name
+    for name in os.environ
+    if name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME")
+    or name.startswith(("AWS_ENDPOINT_URL", "AWS_WEB_IDENTITY", "AWS_CONTAINER_"))
+]:
+    del os.environ[_name]
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "AWS_REGION": "us-west-2",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+
+import pytest  # noqa: E402
+
+from tests.support.lambda_context import FakeLambdaContext  # noqa: E402
+from tests.support.logs_server import LogsServer  # noqa: E402
+from tests.support.response_endpoint import ResponseEndpoint  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def logs_server() -> Iterator[LogsServer]:
+    """One moto server with the strict layer for the whole session."""
+    with LogsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def logs(logs_server: LogsServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LogsServer]:
+    """The session's server, reset, with AWS_ENDPOINT_URL pointing at it for this test."""
+    logs_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", logs_server.url)
+    yield logs_server
+    logs_server.faults.release()
+    errors = list(logs_server.hooks.errors)
+    assert not errors, f"a hook raised: {errors!r}"
+
+
+@pytest.fixture(scope="session")
+def response_endpoint() -> Iterator[ResponseEndpoint]:
+    """One HTTPS response endpoint for the whole session."""
+    with ResponseEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def cfn(response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch) -> ResponseEndpoint:
+    """The session's response endpoint, cleared, with SSL_CERT_FILE trusting its CA."""
+    response_endpoint.clear()
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_path)
+    return response_endpoint
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    """A fresh fake Lambda context with 60 s to run."""
+    return FakeLambdaContext()

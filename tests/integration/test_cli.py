@@ -1,0 +1,277 @@
+"""The real console script, run as a subprocess against moto in server mode over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.logs_server import LogsServer, logs_client
+
+SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+NAME = "AWSLogDeliveryWrite20150319"
+WILDCARD = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
+REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
+
+
+def run(
+    *args: str, server: LogsServer | None = None, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script with dummy credentials; never real AWS."""
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CONFIG_FILE"
+    }
+    environ |= {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    if server is not None:
+        environ["AWS_ENDPOINT_URL"] = server.url
+    environ |= env or {}
+    return subprocess.run(
+        [SCRIPT, *args], input=stdin, capture_output=True, text=True, env=environ, timeout=60
+    )
+
+
+def report_document() -> dict[str, Any]:
+    payload = json.loads(REPORT.read_text())
+    document: dict[str, Any] = json.loads(payload["resourcePolicies"][0]["policyDocument"])
+    return document
+
+
+def stored(server: LogsServer, name: str = NAME) -> dict[str, Any] | None:
+    client = logs_client(server, REGION)
+    for item in client.describe_resource_policies()["resourcePolicies"]:
+        if item.get("policyName") == name:
+            document: dict[str, Any] = json.loads(item["policyDocument"])
+            return document
+    return None
+
+
+def seed(server: LogsServer, document: dict[str, Any], name: str = NAME) -> None:
+    logs_client(server, REGION).put_resource_policy(
+        policyName=name, policyDocument=json.dumps(document)
+    )
+
+
+# ---- render (offline) ---------------------------------------------------------------------
+
+
+def test_render_turns_the_report_policy_into_the_report_fix() -> None:
+    # GIVEN the describe-resource-policies output from the field report
+    # WHEN render runs on it without source conditions
+    result = run(
+        "render", "--account", ACCOUNT, "--region", REGION, "--no-source-conditions",
+        "--input", str(REPORT),
+    )  # fmt: skip
+    # THEN stdout is one line: exactly the report's fixed statement
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSLogDeliveryWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [WILDCARD],
+            }
+        ],
+    }
+    assert "4 resources covered by the wildcard" in result.stderr
+
+
+def test_render_reads_a_plain_document_on_stdin_with_conditions() -> None:
+    # GIVEN the report's policy document itself on standard input
+    # WHEN render runs with the default options
+    result = run("render", "--account", ACCOUNT, "--region", REGION, stdin=json.dumps(report_document()))
+    # THEN the wildcard statement carries the confused-deputy conditions
+    assert result.returncode == 0, result.stderr
+    statement = json.loads(result.stdout)["Statement"][0]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": [ACCOUNT]},
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{REGION}:{ACCOUNT}:*"]},
+    }
+
+
+def test_render_starts_empty_when_describe_output_lacks_the_name() -> None:
+    # GIVEN describe output with only another policy
+    payload = {"resourcePolicies": [{"policyName": "Other", "policyDocument": "{}"}]}
+    # WHEN render asks for the default policy name
+    result = run("render", "--account", ACCOUNT, "--region", REGION, stdin=json.dumps(payload))
+    # THEN the output is a new policy with the single wildcard statement
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [s["Resource"] for s in document["Statement"]] == [[WILDCARD]]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "args", "message"),
+    [
+        ("not json", (), "input is not valid JSON"),
+        ('{"Statement": 7}', (), "Statement must be an object or a list"),
+        ('{"Statement": [{"Action": 3}]}', (), "Action must be a string"),
+        ("{}", ("--prefix", "aws/no-slash"), "must start with '/'"),
+        ("{}", ("--prefix", "/aws/*"), "must not contain wildcards"),
+        ("{}", ("--policy-name", "has space"), "--policy-name must be"),
+        ('{"resourcePolicies": [{"policyName": "AWSLogDeliveryWrite20150319", '
+         '"policyDocument": "{\\"a\\": 1, \\"a\\": 2}"}]}', (), "repeats the key"),
+    ],
+)  # fmt: skip
+def test_render_rejects_bad_input_with_one_line(stdin: str, args: tuple[str, ...], message: str) -> None:
+    # GIVEN malformed input or options
+    # WHEN render runs
+    result = run("render", "--account", ACCOUNT, "--region", REGION, *args, stdin=stdin)
+    # THEN it exits 1 with one line naming the problem and no traceback, printing nothing
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_render_rejects_a_bad_account() -> None:
+    result = run("render", "--account", "12345", "--region", REGION, stdin="{}")
+    assert result.returncode == 1
+    assert "12-digit" in result.stderr
+
+
+# ---- plan / apply / audit against moto -----------------------------------------------------
+
+
+def test_plan_apply_plan_on_an_empty_account(logs: LogsServer) -> None:
+    # GIVEN an account without resource policies
+    # WHEN plan runs
+    first = run("plan", server=logs)
+    # THEN it exits 2 (a write is needed) and wrote nothing
+    assert first.returncode == 2, first.stderr
+    assert stored(logs) is None
+    # WHEN apply runs
+    applied = run("apply", server=logs)
+    # THEN the policy holds the wildcard with conditions
+    assert applied.returncode == 0, applied.stderr
+    document = stored(logs)
+    assert document is not None
+    assert document["Statement"][0]["Resource"] == [WILDCARD]
+    # WHEN plan runs again THEN nothing is left to do
+    again = run("plan", server=logs)
+    assert again.returncode == 0, again.stderr
+    assert "already compliant" in again.stdout
+
+
+def test_apply_twice_writes_once(logs: LogsServer) -> None:
+    # GIVEN the field report's grown policy
+    seed(logs, report_document())
+    puts_before = logs.calls_of("PutResourcePolicy")
+    # WHEN apply runs twice
+    first = run("apply", "--json", server=logs)
+    second = run("apply", "--json", server=logs)
+    # THEN the first wrote once, removing the four ARNs, and the second wrote nothing
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert (one["writes"], len(one["removed"]), one["changed"]) == (1, 4, True)
+    assert (two["writes"], two["changed"]) == (0, False)
+    assert logs.calls_of("PutResourcePolicy") - puts_before == 1
+
+
+def test_apply_keeps_another_services_grant(logs: LogsServer) -> None:
+    # GIVEN the report's policy plus a Route 53 query logging statement
+    document = report_document()
+    route53 = {
+        "Sid": "Route53QueryLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "route53.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/*",
+    }
+    document["Statement"].append(route53)
+    seed(logs, document)
+    # WHEN apply runs
+    result = run("apply", server=logs)
+    # THEN the Route 53 grant is still there, unchanged
+    assert result.returncode == 0, result.stderr
+    after = stored(logs)
+    assert after is not None
+    assert route53 in after["Statement"]
+
+
+def test_plan_json_names_region_account_and_lengths(logs: LogsServer) -> None:
+    seed(logs, report_document())
+    result = run("plan", "--json", "--region", "eu-west-1", server=logs)
+    # the seed is in us-west-2, so eu-west-1 has nothing yet
+    assert result.returncode == 2, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["region"], data["account"], data["exists"]) == ("eu-west-1", ACCOUNT, False)
+    assert data["length_after"] > 0
+    assert data["added"] == [f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"]
+
+
+def test_endpoint_url_flag_works_without_the_environment(logs: LogsServer) -> None:
+    # GIVEN no AWS_ENDPOINT_URL, only the flag
+    result = run("apply", "--endpoint-url", logs.url)
+    # THEN apply reaches the emulator
+    assert result.returncode == 0, result.stderr
+    assert stored(logs) is not None
+
+
+def test_audit_lists_every_policy(logs: LogsServer) -> None:
+    # GIVEN the report's policy and another small policy
+    seed(logs, report_document())
+    seed(logs, {"Version": "2012-10-17", "Statement": []}, name="Other")
+    logs.resource_scoped.append(
+        {
+            "policyName": "per-log-group",
+            "policyDocument": "{}",
+            "policyScope": "RESOURCE",
+            "resourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/x",
+            "revisionId": "1",
+        }
+    )
+    # WHEN audit runs with --json
+    result = run("audit", "--json", server=logs)
+    # THEN both are listed with their lengths and what the wildcard would absorb
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    rows = {row["policy_name"]: row for row in data["policies"]}
+    assert set(rows) == {NAME, "Other"}
+    assert rows[NAME]["absorbable"] == 4
+    assert rows["Other"]["absorbable"] == 0
+    assert rows[NAME]["length"] == len(json.dumps(report_document()))
+    assert data["limit"] == 5120
+    assert data["per_log_group_policies"] == 1
+
+
+def test_unreachable_endpoint_is_one_line_exit_1() -> None:
+    # GIVEN an endpoint where nothing listens
+    result = run("plan", "--endpoint-url", "http://127.0.0.1:9")
+    # THEN plan exits 1 with one line and no traceback
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_apply_leaves_a_malformed_policy_alone(logs: LogsServer) -> None:
+    # GIVEN a stored policy whose Statement is not of IAM's grammar
+    logs.rules.require_json = False
+    logs_client(logs, REGION).put_resource_policy(policyName=NAME, policyDocument='{"Statement": 5}')
+    # WHEN apply runs
+    result = run("apply", server=logs)
+    # THEN it exits 1 naming the problem, and the policy is untouched
+    assert result.returncode == 1
+    assert "Statement must be" in result.stderr
+    client = logs_client(logs, REGION)
+    texts = [p["policyDocument"] for p in client.describe_resource_policies()["resourcePolicies"]]
+    assert texts == ['{"Statement": 5}']
