@@ -1,0 +1,319 @@
+"""The custom resource's whole lifecycle through the real ``lambda_handler``.
+
+CloudWatch Logs is moto in server mode over HTTP; crhelper sends each answer over real TLS to the
+test's HTTPS endpoint (trustme CA through ``SSL_CERT_FILE``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.events import load_event
+from tests.support.lambda_context import FakeLambdaContext, context_in
+from tests.support.logs_server import LogsServer, logs_client
+from tests.support.response_endpoint import ResponseEndpoint
+from vended_logs_policy.handler import lambda_handler, logger
+
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+NAME = "AWSLogDeliveryWrite20150319"
+PHYSICAL = f"vended-logs-policy-{REGION}-{NAME}"
+STATES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
+PIPES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/pipes/*:*"
+CONDITIONS = {
+    "StringEquals": {"aws:SourceAccount": [ACCOUNT]},
+    "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{REGION}:{ACCOUNT}:*"]},
+}
+REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
+
+
+def report_text() -> str:
+    text: str = json.loads(REPORT.read_text())["resourcePolicies"][0]["policyDocument"]
+    return text
+
+
+def invoke(
+    event: dict[str, Any] | str, cfn: ResponseEndpoint, context: FakeLambdaContext
+) -> dict[str, Any]:
+    """Send one event (a name in events/ or a dict) through the handler; return the answer."""
+    request = load_event(event) if isinstance(event, str) else event
+    request["ResponseURL"] = cfn.url_for(request["RequestId"])
+    before = len(cfn.responses)
+    lambda_handler(request, context)
+    cfn.wait_for(before + 1, timeout=10)
+    assert len(cfn.responses) == before + 1, "exactly one answer per request"
+    body: dict[str, Any] = cfn.responses[-1].body
+    return body
+
+
+def policies(server: LogsServer, region: str = REGION) -> dict[str, dict[str, Any]]:
+    client = logs_client(server, region, out_of_band=True)
+    return {
+        p["policyName"]: json.loads(p["policyDocument"])
+        for p in client.describe_resource_policies()["resourcePolicies"]
+    }
+
+
+def seed(server: LogsServer, text: str, name: str = NAME, region: str = REGION) -> None:
+    logs_client(server, region, out_of_band=True).put_resource_policy(
+        policyName=name, policyDocument=text
+    )
+
+
+def expected(
+    event: str, status: str, physical: str, data: dict[str, Any], reason: str = ""
+) -> dict[str, Any]:
+    request = load_event(event)
+    return {
+        "Status": status,
+        "PhysicalResourceId": physical,
+        "StackId": request["StackId"],
+        "RequestId": request["RequestId"],
+        "LogicalResourceId": request["LogicalResourceId"],
+        "Reason": reason,
+        "Data": data,
+        "NoEcho": False,
+    }
+
+
+def wildcard_statement(resources: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "AWSLogDeliveryWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resources,
+        "Condition": CONDITIONS,
+    }
+
+
+def test_whole_lifecycle(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the field report's policy in the account
+    seed(logs, report_text())
+
+    # WHEN CloudFormation sends Create
+    created = invoke("create", cfn, lambda_context)
+    # THEN SUCCESS with the stable id and the report's fix plus conditions
+    fixed = policies(logs)[NAME]
+    length = len(json.dumps(fixed, separators=(",", ":")))
+    assert created == expected(
+        "create",
+        "SUCCESS",
+        PHYSICAL,
+        {"PolicyName": NAME, "PolicyLength": length, "Changed": "true", "RemovedResources": 4},
+    )
+    assert fixed == {"Version": "2012-10-17", "Statement": [wildcard_statement([STATES])]}
+    assert logs.calls_of("PutResourcePolicy") == 1
+
+    # WHEN CloudFormation retries the same Create (asynchronous invocations repeat)
+    again = invoke("create", cfn, lambda_context)
+    # THEN the same answer, and no second write
+    assert again["Status"] == "SUCCESS"
+    assert again["Data"] == {
+        "PolicyName": NAME, "PolicyLength": length, "Changed": "false", "RemovedResources": 0,
+    }  # fmt: skip
+    assert logs.calls_of("PutResourcePolicy") == 1
+
+    # WHEN Update adds the /aws/vendedlogs/pipes/ prefix
+    updated = invoke("update", cfn, lambda_context)
+    # THEN the same physical id (no replacement) and both wildcards in the one statement
+    after_update = policies(logs)[NAME]
+    assert updated == expected(
+        "update",
+        "SUCCESS",
+        PHYSICAL,
+        {
+            "PolicyName": NAME,
+            "PolicyLength": len(json.dumps(after_update, separators=(",", ":"))),
+            "Changed": "true",
+            "RemovedResources": 0,
+        },
+    )
+    assert after_update["Statement"] == [wildcard_statement([STATES, PIPES])]
+
+    # WHEN Update renames the policy
+    renamed = invoke("update-new-policy-name", cfn, lambda_context)
+    # THEN a new physical id (CloudFormation replaces, then deletes the old id) and a new policy
+    assert renamed["Status"] == "SUCCESS", renamed["Reason"]
+    assert renamed["PhysicalResourceId"] == f"vended-logs-policy-{REGION}-VendedLogsStates"
+    held = policies(logs)
+    assert held["VendedLogsStates"]["Statement"] == [wildcard_statement([STATES])]
+    assert held[NAME] == after_update, "the old policy is left as it was"
+
+    # WHEN CloudFormation deletes the old physical id
+    puts = logs.calls_of("PutResourcePolicy")
+    deleted = invoke("delete", cfn, lambda_context)
+    # THEN SUCCESS, no call that writes, and both policies stay
+    assert deleted == expected("delete", "SUCCESS", PHYSICAL, {})
+    assert logs.calls_of("PutResourcePolicy") == puts
+    assert logs.calls_of("DeleteResourcePolicy") == 0
+    assert set(policies(logs)) == {NAME, "VendedLogsStates"}
+
+
+def test_failed_create_then_its_delete(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the report's policy
+    seed(logs, report_text())
+    # WHEN Create arrives with an unknown property and a bad boolean
+    failed = invoke("create-bad-properties", cfn, lambda_context)
+    # THEN FAILED naming the property, with the stable id, and nothing written
+    assert failed["Status"] == "FAILED"
+    assert failed["PhysicalResourceId"] == PHYSICAL
+    assert "Colour" in failed["Reason"]
+    assert "Traceback" not in failed["Reason"]
+    assert logs.calls_of("PutResourcePolicy") == 0
+    assert logs.calls_of("DescribeResourcePolicies") == 0
+    # WHEN CloudFormation rolls back with Delete of that id
+    deleted = invoke("delete-after-failed-create", cfn, lambda_context)
+    # THEN SUCCESS, and the policy is exactly as it was
+    assert deleted == expected("delete-after-failed-create", "SUCCESS", PHYSICAL, {})
+    assert policies(logs)[NAME] == json.loads(report_text())
+    assert logs.calls_of("PutResourcePolicy") == 0
+
+
+@pytest.mark.parametrize(
+    ("properties", "named"),
+    [
+        ({"SourceConditions": "maybe"}, "SourceConditions"),
+        ({"Compact": ["true"]}, "Compact"),
+        ({"LogGroupPrefixes": ["aws/no-slash"]}, "LogGroupPrefixes"),
+        ({"LogGroupPrefixes": ["/aws/*"]}, "LogGroupPrefixes"),
+        ({"PolicyName": "has:colon"}, "PolicyName"),
+        ({"ServiceTimeout": "7200"}, "ServiceTimeout"),
+    ],
+)
+def test_bad_property_fails_naming_it_and_writes_nothing(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    properties: dict[str, Any],
+    named: str,
+) -> None:
+    # GIVEN a Create event with one bad property
+    event = load_event("create")
+    event["ResourceProperties"].update(properties)
+    # WHEN it is handled
+    answer = invoke(event, cfn, lambda_context)
+    # THEN FAILED naming that property, short, and no write
+    assert answer["Status"] == "FAILED"
+    assert named in answer["Reason"]
+    assert len(answer["Reason"]) < 256
+    assert logs.calls_of("PutResourcePolicy") == 0
+
+
+def test_invalid_policy_name_gets_a_fixed_physical_id(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    event = load_event("create")
+    event["ResourceProperties"]["PolicyName"] = "bad name"
+    answer = invoke(event, cfn, lambda_context)
+    assert answer["Status"] == "FAILED"
+    assert answer["PhysicalResourceId"] == f"vended-logs-policy-{REGION}-invalid-properties"
+
+
+def test_delete_with_garbage_properties_succeeds(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a Delete whose properties are not even an object
+    event = load_event("delete")
+    event["ResourceProperties"] = "garbage"
+    # WHEN handled THEN SUCCESS with the same physical id and no call to CloudWatch Logs
+    answer = invoke(event, cfn, lambda_context)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == (
+        "SUCCESS",
+        event["PhysicalResourceId"],
+    )
+    assert logs.calls == []
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")]
+)
+def test_partition_comes_from_the_function_arn(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    region: str,
+    partition: str,
+) -> None:
+    # GIVEN a function deployed in another partition
+    monkeypatch.setenv("AWS_REGION", region)
+    context = context_in(region)
+    # WHEN Create runs there
+    answer = invoke("create", cfn, context)
+    # THEN the wildcard and conditions use that partition and region
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["PhysicalResourceId"] == f"vended-logs-policy-{region}-{NAME}"
+    statement = policies(logs, region)[NAME]["Statement"][0]
+    assert statement["Resource"] == [
+        f"arn:{partition}:logs:{region}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
+    ]
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == [
+        f"arn:{partition}:logs:{region}:{ACCOUNT}:*"
+    ]
+
+
+def test_unknown_request_type_gets_failed(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    event = load_event("create")
+    event["RequestType"] = "Destroy"
+    answer = invoke(event, cfn, lambda_context)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "invalid request: RequestType must be Create, Update or Delete"
+    assert answer["RequestId"] == event["RequestId"]
+    assert logs.calls == []
+
+
+def test_event_without_response_url_is_not_answered_anywhere(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a first request answered normally, so crhelper remembers its ResponseURL
+    invoke("create", cfn, lambda_context)
+    answered = len(cfn.received)
+    # WHEN a request without ResponseURL arrives
+    event = load_event("update")
+    del event["ResponseURL"]
+    lambda_handler(event, lambda_context)
+    # THEN nothing is sent (crhelper would have answered the stale URL) and nothing written
+    assert len(cfn.received) == answered
+    assert logs.calls_of("PutResourcePolicy") == 1
+
+
+def test_logs_hold_no_response_url(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the function's log handler (Powertools', shared with crhelper's loggers) captured
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(stream)
+    try:
+        # WHEN a whole lifecycle runs, including a failure and a malformed request
+        seed(logs, report_text())
+        for name in ("create", "update", "create-bad-properties", "delete"):
+            invoke(name, cfn, lambda_context)
+        bad = load_event("create")
+        bad["RequestType"] = "Destroy"
+        invoke(bad, cfn, lambda_context)
+    finally:
+        handler.setStream(previous)
+    logged = stream.getvalue()
+    # THEN it logged its work and crhelper's as JSON, and never the presigned URL or signature
+    records = [json.loads(line) for line in logged.splitlines()]
+    messages = {r["message"] for r in records}
+    assert "policy ensured" in messages
+    assert "CloudFormation returned status code: OK" in messages
+    assert all("cfn_request_id" in r for r in records if r["message"] == "policy ensured")
+    assert cfn.signature not in logged
+    assert "X-Amz-Signature" not in logged
+    assert "cfn-response" not in logged
