@@ -39,7 +39,13 @@ def run(
         environ["AWS_ENDPOINT_URL"] = server.url
     environ |= env or {}
     return subprocess.run(
-        [SCRIPT, *args], input=stdin, capture_output=True, text=True, env=environ, timeout=60
+        [SCRIPT, *args],
+        check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
     )
 
 
@@ -96,7 +102,9 @@ def test_render_turns_the_report_policy_into_the_report_fix() -> None:
 def test_render_reads_a_plain_document_on_stdin_with_conditions() -> None:
     # GIVEN the report's policy document itself on standard input
     # WHEN render runs with the default options
-    result = run("render", "--account", ACCOUNT, "--region", REGION, stdin=json.dumps(report_document()))
+    result = run(
+        "render", "--account", ACCOUNT, "--region", REGION, stdin=json.dumps(report_document())
+    )
     # THEN the wildcard statement carries the confused-deputy conditions
     assert result.returncode == 0, result.stderr
     statement = json.loads(result.stdout)["Statement"][0]
@@ -130,7 +138,9 @@ def test_render_starts_empty_when_describe_output_lacks_the_name() -> None:
          '"policyDocument": "{\\"a\\": 1, \\"a\\": 2}"}]}', (), "repeats the key"),
     ],
 )  # fmt: skip
-def test_render_rejects_bad_input_with_one_line(stdin: str, args: tuple[str, ...], message: str) -> None:
+def test_render_rejects_bad_input_with_one_line(
+    stdin: str, args: tuple[str, ...], message: str
+) -> None:
     # GIVEN malformed input or options
     # WHEN render runs
     result = run("render", "--account", ACCOUNT, "--region", REGION, *args, stdin=stdin)
@@ -216,7 +226,9 @@ def test_plan_json_names_region_account_and_lengths(logs: LogsServer) -> None:
     data = json.loads(result.stdout)
     assert (data["region"], data["account"], data["exists"]) == ("eu-west-1", ACCOUNT, False)
     assert data["length_after"] > 0
-    assert data["added"] == [f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"]
+    assert data["added"] == [
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
+    ]
 
 
 def test_endpoint_url_flag_works_without_the_environment(logs: LogsServer) -> None:
@@ -266,7 +278,9 @@ def test_unreachable_endpoint_is_one_line_exit_1() -> None:
 def test_apply_leaves_a_malformed_policy_alone(logs: LogsServer) -> None:
     # GIVEN a stored policy whose Statement is not of IAM's grammar
     logs.rules.require_json = False
-    logs_client(logs, REGION).put_resource_policy(policyName=NAME, policyDocument='{"Statement": 5}')
+    logs_client(logs, REGION).put_resource_policy(
+        policyName=NAME, policyDocument='{"Statement": 5}'
+    )
     # WHEN apply runs
     result = run("apply", server=logs)
     # THEN it exits 1 naming the problem, and the policy is untouched
