@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from vended_logs_policy import policy
@@ -18,6 +20,7 @@ from vended_logs_policy.policy import CLASSIC_LIMIT, Options, Outcome, PolicyErr
 from vended_logs_policy.properties import PropertyError, policy_name, prefixes
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+MAX_PARALLEL_REGIONS = 8
 
 
 class CliError(Exception):
@@ -48,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", help="AWS profile")
         p.add_argument("--endpoint-url", help="endpoint for CloudWatch Logs and STS (emulators)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument(
+            "--regions",
+            help="comma-separated regions, or 'all' (the account's enabled regions), in parallel",
+        )
 
     render = sub.add_parser("render", help="ensure a document read from a file or stdin")
     render.add_argument("--account", required=True)
@@ -68,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="list the region's resource policies and their sizes")
     live_options(audit)
     policy_options(audit)
+    audit.add_argument(
+        "--state-machines",
+        action="store_true",
+        help="also list state machines whose log groups no delivery grant covers",
+    )
     return parser
 
 
@@ -162,19 +174,48 @@ def cmd_render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 
 
 @dataclass(frozen=True)
+class Account:
+    """Who we are (from STS, asked once per run) and the one session clients come from."""
+
+    partition: str
+    account: str
+    session: Any
+    endpoint_url: str | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, service: str, region: str) -> Any:
+        """A client for one region; clients are thread-safe, their creation is not."""
+        with self.lock:
+            if service == "logs":
+                return make_client(region, endpoint_url=self.endpoint_url, session=self.session)
+            return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url)
+
+
+@dataclass(frozen=True)
 class Target:
-    """One account and region to work on, and its adapter."""
+    """One account and region to work on."""
 
     scope: Scope
     policies: ResourcePolicies
+    account: Account
 
 
-def _target(args: argparse.Namespace) -> Target:
+@dataclass
+class Report:
+    """What one command did in one region: exit code, JSON, full lines and a one-line summary."""
+
+    region: str
+    code: int
+    data: dict[str, Any]
+    lines: list[str]
+    summary: str
+
+
+def _account(args: argparse.Namespace) -> Account:
     import boto3  # only the live commands need it
 
     session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
-    region = session.region_name
-    if not region:
+    if not session.region_name:
         raise CliError("no region: pass --region or set AWS_REGION")
     sts = session.client("sts", endpoint_url=args.endpoint_url)
     try:
@@ -182,19 +223,26 @@ def _target(args: argparse.Namespace) -> Target:
     except Exception as exc:
         raise CliError(f"cannot tell the account (sts:GetCallerIdentity): {exc}") from exc
     parts = arn.split(":")
-    scope = Scope(partition=parts[1], region=region, account=parts[4])
-    client = make_client(region, endpoint_url=args.endpoint_url, profile=args.profile)
-    return Target(scope, ResourcePolicies(client))
+    return Account(parts[1], parts[4], session, args.endpoint_url)
+
+
+def _target(account: Account, region: str) -> Target:
+    scope = Scope(partition=account.partition, region=region, account=account.account)
+    return Target(scope, ResourcePolicies(account.client("logs", region)), account)
 
 
 def _emit(args: argparse.Namespace, out: TextIO, data: dict[str, Any], lines: list[str]) -> None:
     out.write((json.dumps(data, sort_keys=True) if args.json else "\n".join(lines)) + "\n")
 
 
-def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
+def _head(target: Target) -> dict[str, Any]:
+    return {"region": target.scope.region, "account": target.scope.account}
+
+
+def plan_region(args: argparse.Namespace, account: Account, region: str) -> Report:
     """Exit 0 when the policy is compliant, 2 when a write is needed."""
     name, options = _options(args)
-    target = _target(args)
+    target = _target(account, region)
     stored = {p.name: p for p in target.policies.account_policies()}
     current = stored.get(name)
     try:
@@ -202,46 +250,75 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     except PolicyError as exc:
         raise CliError(f"policy {name}: {exc}") from exc
     outcome = policy.ensure(document, target.scope, options)
-    where = f"in {target.scope.account} {target.scope.region}"
-    data: dict[str, Any] = {"region": target.scope.region, "account": target.scope.account}
-    data |= _outcome_json(name, outcome) | {"exists": current is not None}
-    _emit(args, out, data, _summary(name, outcome, where))
-    return EXIT_CHANGES if outcome.changed else EXIT_OK
+    data = _head(target) | _outcome_json(name, outcome) | {"exists": current is not None}
+    lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
+    summary = (
+        f"change needed ({outcome.before_length} -> {outcome.length} characters)"
+        if outcome.changed
+        else f"compliant ({outcome.length} characters)"
+    )
+    return Report(
+        target.scope.region, EXIT_CHANGES if outcome.changed else EXIT_OK, data, lines, summary
+    )
 
 
-def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
+def apply_region(args: argparse.Namespace, account: Account, region: str) -> Report:
     """Ensure the policy; a second run writes nothing."""
     if args.dry_run:
-        code = cmd_plan(args, out)
-        return EXIT_OK if code == EXIT_CHANGES else code
+        report = plan_region(args, account, region)
+        report.code = EXIT_OK if report.code == EXIT_CHANGES else report.code
+        return report
     name, options = _options(args)
-    target = _target(args)
+    target = _target(account, region)
     result = target.policies.ensure(name, target.scope, options)
-    where = f"in {target.scope.account} {target.scope.region}"
-    lines = _summary(name, result.outcome, where)
+    outcome = result.outcome
+    lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
     lines[-1] = f"  wrote {result.writes} time(s)" if result.writes else "  nothing to write"
-    data: dict[str, Any] = {"region": target.scope.region, "account": target.scope.account}
-    data |= _outcome_json(name, result.outcome) | {"writes": result.writes}
+    data = _head(target) | _outcome_json(name, outcome) | {"writes": result.writes}
     data["changed"] = bool(result.writes)
-    _emit(args, out, data, lines)
-    return EXIT_OK
+    summary = (
+        f"wrote ({outcome.before_length} -> {outcome.length} characters)"
+        if result.writes
+        else f"nothing to write ({outcome.length} characters)"
+    )
+    return Report(target.scope.region, EXIT_OK, data, lines, summary)
 
 
-def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
+def _uncovered_state_machines(
+    target: Target, documents: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    from vended_logs_policy.state_machines import logging_state_machines
+
+    client = target.account.client("stepfunctions", target.scope.region)
+    found: list[dict[str, str]] = []
+    for machine in logging_state_machines(client):
+        wanted = policy.log_group_target(machine.log_group_arn)
+        if wanted is None or not policy.grants_delivery_to(documents, wanted, target.scope):
+            found.append(
+                {"name": machine.name, "arn": machine.arn, "log_group": machine.log_group_arn}
+            )
+    return found
+
+
+def audit_region(args: argparse.Namespace, account: Account, region: str) -> Report:
     """Every account-level policy with its length and what the wildcard would absorb."""
     _, options = _options(args)
-    target = _target(args)
+    target = _target(account, region)
     rows: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
     for stored in target.policies.account_policies():
         row: dict[str, Any] = {"policy_name": stored.name, "length": len(stored.text)}
         try:
-            outcome = policy.ensure(policy.parse_document(stored.text), target.scope, options)
+            document = policy.parse_document(stored.text)
+            outcome = policy.ensure(document, target.scope, options)
             row |= {"absorbable": len(outcome.removed_resources), "error": None}
+            documents.append(document)
         except PolicyError as exc:
             row |= {"absorbable": None, "error": str(exc)}
         rows.append(row)
     per_log_group = len(target.policies.describe("RESOURCE"))
-    lines = [f"account {target.scope.account} {target.scope.region}: {len(rows)} account-level"]
+    where = f"{target.scope.account} {target.scope.region}"
+    lines = [f"account {where}: {len(rows)} account-level resource policies"]
     for row in rows:
         state = "OVER" if row["length"] > CLASSIC_LIMIT else "ok"
         detail = row["error"] or f"wildcard would absorb {row['absorbable']} resources"
@@ -250,15 +327,91 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
             f"({state}); {detail}"
         )
     lines.append(f"  per-log-group policies: {per_log_group}")
-    data = {
-        "region": target.scope.region,
-        "account": target.scope.account,
+    data = _head(target) | {
         "limit": CLASSIC_LIMIT,
         "policies": rows,
         "per_log_group_policies": per_log_group,
     }
-    _emit(args, out, data, lines)
+    over = sum(1 for row in rows if row["length"] > CLASSIC_LIMIT)
+    summary = f"{len(rows)} policies, {over} over {CLASSIC_LIMIT}, {per_log_group} per-log-group"
+    if args.state_machines:
+        machines = _uncovered_state_machines(target, documents)
+        data["uncovered_state_machines"] = machines
+        lines.append(f"  state machines logging to log groups no grant covers: {len(machines)}")
+        lines.extend(f"    {m['name']}: {m['log_group']}" for m in machines)
+        summary += f", {len(machines)} uncovered state machines"
+    return Report(target.scope.region, EXIT_OK, data, lines, summary)
+
+
+def _regions(args: argparse.Namespace, account: Account) -> list[str] | None:
+    """The regions of --regions (``all``: the account's enabled ones), None for one region."""
+    if not args.regions:
+        return None
+    if args.regions.strip() != "all":
+        chosen = sorted({r.strip() for r in args.regions.split(",") if r.strip()})
+        if not chosen:
+            raise CliError("--regions needs region names or 'all'")
+        return chosen
+    ec2 = account.client("ec2", account.session.region_name)
+    try:
+        found = ec2.describe_regions(AllRegions=False)["Regions"]
+    except Exception as exc:
+        raise CliError(f"cannot list the enabled regions (ec2:DescribeRegions): {exc}") from exc
+    return sorted(r["RegionName"] for r in found)
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+type Command = Callable[[argparse.Namespace, Account, str], Report]
+
+
+def _safely(command: Command, args: argparse.Namespace, account: Account, region: str) -> Report:
+    try:
+        return command(args, account, region)
+    except (CliError, LogsError, ValueError) as exc:
+        message = _one_line(exc)
+        return Report(
+            region, EXIT_ERROR, {"region": region, "error": message}, [message], f"error: {message}"
+        )
+
+
+def _worst(codes: list[int]) -> int:
+    """Exit code of a multi-region run: an error beats a needed change beats nothing to do."""
+    for code in (EXIT_ERROR, EXIT_CHANGES):
+        if code in codes:
+            return code
     return EXIT_OK
+
+
+def run_live(command: Command, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """One region (full output) or many at once (one line each and a total)."""
+    account = _account(args)
+    regions = _regions(args, account)
+    if regions is None:
+        report = command(args, account, str(account.session.region_name))
+        _emit(args, out, report.data, report.lines)
+        return report.code
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
+        reports = list(pool.map(lambda r: _safely(command, args, account, r), regions))
+    code = _worst([r.code for r in reports])
+    errors = sum(1 for r in reports if r.code == EXIT_ERROR)
+    changes = sum(1 for r in reports if r.code == EXIT_CHANGES)
+    total = f"total: {len(reports)} regions, {errors} failed" + (
+        f", {changes} need a change" if args.command == "plan" else ""
+    )
+    if args.json:
+        out.write(
+            json.dumps({"regions": [r.data for r in reports], "exit_code": code}, sort_keys=True)
+            + "\n"
+        )
+    else:
+        out.write("\n".join([*(f"{r.region}: {r.summary}" for r in reports), total]) + "\n")
+    for report in reports:
+        if report.code == EXIT_ERROR:
+            err.write(f"vended-logs-policy: error: {report.region}: {report.data['error']}\n")
+    return code
 
 
 def main(
@@ -273,11 +426,10 @@ def main(
     try:
         if args.command == "render":
             return cmd_render(args, stdin, out, err)
-        commands = {"plan": cmd_plan, "apply": cmd_apply, "audit": cmd_audit}
-        return commands[args.command](args, out)
+        commands = {"plan": plan_region, "apply": apply_region, "audit": audit_region}
+        return run_live(commands[args.command], args, out, err)
     except (CliError, LogsError, ValueError) as exc:
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        err.write(f"vended-logs-policy: error: {first}\n")
+        err.write(f"vended-logs-policy: error: {_one_line(exc)}\n")
         return EXIT_ERROR
 
 

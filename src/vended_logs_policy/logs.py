@@ -69,10 +69,16 @@ def make_client(
     endpoint_url: str | None = None,
     profile: str | None = None,
     config: Config | None = None,
+    session: boto3.session.Session | None = None,
 ) -> CloudWatchLogsClient:
-    """Build a logs client; ``endpoint_url`` None means boto3's own (``AWS_ENDPOINT_URL`` too)."""
-    session = boto3.session.Session(profile_name=profile, region_name=region)
-    return session.client("logs", endpoint_url=endpoint_url, config=config or client_config())
+    """Build a logs client; ``endpoint_url`` None means boto3's own (``AWS_ENDPOINT_URL`` too).
+
+    Pass ``session`` to reuse its loaded service models (a new session parses them again).
+    """
+    session = session or boto3.session.Session(profile_name=profile, region_name=region)
+    return session.client(
+        "logs", region_name=region, endpoint_url=endpoint_url, config=config or client_config()
+    )
 
 
 @dataclass(frozen=True)

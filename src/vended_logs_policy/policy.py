@@ -461,3 +461,31 @@ def ensure(
         uncovered_resources=tuple(_uncovered(statements, anchors)),
         before_length=len(render(original)) if document is not None else 0,
     )
+
+
+def log_group_target(log_group_arn: str) -> str | None:
+    """The resource Step Functions needs granted for a log group ARN, or None if not one.
+
+    ``...:log-group:/x:*`` gives ``...:log-group:/x:log-stream:*``, the form Step Functions
+    appends to the policy.
+    """
+    head, marker, rest = log_group_arn.partition(":log-group:")
+    if not marker or not head.startswith("arn:") or not rest:
+        return None
+    name = rest.removesuffix(":*")
+    if not name or ":" in name:
+        return None
+    return f"{head}{marker}{name}:log-stream:*"
+
+
+def grants_delivery_to(documents: Sequence[Mapping[str, Any]], target: str, scope: Scope) -> bool:
+    """Whether any statement of the documents grants delivery on every ARN the target matches."""
+    for document in documents:
+        raw = document.get("Statement", [])
+        statements = [raw] if isinstance(raw, dict) else list(raw)
+        for statement in statements:
+            if _grants_delivery(statement, scope) and any(
+                covers(resource, target) for resource in _as_list(statement["Resource"])
+            ):
+                return True
+    return False

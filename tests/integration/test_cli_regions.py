@@ -1,0 +1,107 @@
+"""``--regions`` (several regions at once) and ``audit --state-machines``, against moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from tests.integration.test_cli import ACCOUNT, NAME, report_document, run, seed
+from tests.support.logs_server import LogsServer, logs_client
+
+REGIONS = ("eu-west-1", "us-east-1", "us-west-2")
+
+
+def sfn(server: LogsServer, region: str = "us-west-2") -> Any:
+    return boto3.client("stepfunctions", region_name=region, endpoint_url=server.url)
+
+
+def make_state_machine(
+    server: LogsServer, name: str, log_group: str | None, level: str = "ALL"
+) -> None:
+    definition = {"StartAt": "x", "States": {"x": {"Type": "Pass", "End": True}}}
+    config: dict[str, Any] = {"level": level}
+    if log_group is not None:
+        arn = f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:{log_group}:*"
+        config["destinations"] = [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}]
+    sfn(server).create_state_machine(
+        name=name,
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/states",
+        loggingConfiguration=config,
+    )
+
+
+def test_plan_and_apply_over_several_regions(logs: LogsServer) -> None:
+    # GIVEN one region already compliant and two empty ones
+    assert run("apply", server=logs).returncode == 0
+    # WHEN plan runs over three regions
+    planned = run("plan", "--regions", ",".join(REGIONS), server=logs)
+    # THEN one line per region, a total, and exit 2 (the worst region's code)
+    assert planned.returncode == 2, planned.stderr
+    lines = planned.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [*REGIONS, "total"]
+    assert lines[2].startswith("us-west-2: compliant")
+    assert lines[0].startswith("eu-west-1: change needed")
+    assert lines[-1] == "total: 3 regions, 0 failed, 2 need a change"
+    # WHEN apply runs over them THEN every region ends compliant
+    applied = run("apply", "--regions", ",".join(REGIONS), "--json", server=logs)
+    assert applied.returncode == 0, applied.stderr
+    data = json.loads(applied.stdout)
+    assert [r["writes"] for r in data["regions"]] == [1, 1, 0]
+    assert run("plan", "--regions", ",".join(REGIONS), server=logs).returncode == 0
+
+
+def test_one_failing_region_does_not_stop_the_others(logs: LogsServer) -> None:
+    # GIVEN a malformed policy in eu-west-1 only
+    logs.rules.require_json = False
+    logs_client(logs, "eu-west-1", out_of_band=True).put_resource_policy(
+        policyName=NAME, policyDocument='{"Statement": "nope"}'
+    )
+    # WHEN apply runs over three regions
+    result = run("apply", "--regions", ",".join(REGIONS), server=logs)
+    # THEN the other two are written, eu-west-1 is reported, and the exit code is 1
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("eu-west-1: error:")
+    assert lines[1].startswith("us-east-1: wrote")
+    assert lines[2].startswith("us-west-2: wrote")
+    assert lines[3] == "total: 3 regions, 1 failed"
+    assert "eu-west-1" in result.stderr
+    stored = logs_client(logs, "eu-west-1", out_of_band=True).describe_resource_policies()
+    assert [p["policyDocument"] for p in stored["resourcePolicies"]] == ['{"Statement": "nope"}']
+
+
+def test_regions_all_uses_the_enabled_regions(logs: LogsServer) -> None:
+    # GIVEN the account's enabled regions as EC2 reports them
+    enabled = boto3.client("ec2", region_name="us-west-2", endpoint_url=logs.url)
+    names = sorted(r["RegionName"] for r in enabled.describe_regions()["Regions"])
+    # WHEN plan runs with --regions all
+    result = run("plan", "--regions", "all", "--json", server=logs)
+    # THEN every enabled region is planned, each needing the change
+    assert result.returncode == 2, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["region"] for r in data["regions"]] == names
+    assert all(r["changed"] for r in data["regions"])
+
+
+def test_audit_lists_state_machines_no_grant_covers(logs: LogsServer) -> None:
+    # GIVEN the report's policy (per-ARN grants) and four state machines
+    seed(logs, report_document())
+    make_state_machine(logs, "hello", "/aws/vendedlogs/states/HelloWorld-Logs")
+    make_state_machine(logs, "orders", "/aws/vendedlogs/states/Orders-Logs")
+    make_state_machine(logs, "custom", "/custom/app-logs")
+    make_state_machine(logs, "quiet", None, level="OFF")
+    # WHEN audit --state-machines runs
+    before = run("audit", "--state-machines", "--json", server=logs)
+    # THEN the two log groups without a grant are listed, not the granted or silent ones
+    assert before.returncode == 0, before.stderr
+    listed = {m["name"] for m in json.loads(before.stdout)["uncovered_state_machines"]}
+    assert listed == {"orders", "custom"}
+    # WHEN the wildcard is applied THEN only the log group outside the prefix is left
+    assert run("apply", server=logs).returncode == 0
+    after = run("audit", "--state-machines", server=logs)
+    assert after.returncode == 0, after.stderr
+    assert "state machines logging to log groups no grant covers: 1" in after.stdout
+    assert "custom: arn:aws:logs:us-west-2:" in after.stdout

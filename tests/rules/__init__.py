@@ -1,0 +1,1 @@
+"""Tests of the cfn-lint rule pack in rules/."""

@@ -1,0 +1,553 @@
+"""The rule pack in rules/ through cfn-lint's own API and its console script.
+
+Every fixture is linted with all of cfn-lint's rules plus the pack, and its complete list of
+findings is asserted, so the fixtures stay valid templates apart from what they demonstrate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint, lint_file
+from cfnlint.helpers import load_plugins
+from cfnlint.rules import RulesCollection
+
+REPO = Path(__file__).resolve().parents[2]
+RULES = REPO / "rules"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DOCS = REPO / "docs" / "lint-rules.md"
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+SAM_PYTHON = REPO / ".venv-sam" / "bin" / "python"
+PACK = ("E9101", "W9102")
+
+type CfnPath = tuple[str | int, ...]
+type Finding = tuple[str, CfnPath]
+
+ARN = ("CloudWatchLogsLogGroup", "LogGroupArn")
+SM_DEST = ("Properties", "LoggingConfiguration", "Destinations", 0, *ARN)
+SAM_DEST = ("Properties", "Logging", "Destinations", 0, *ARN)
+
+
+def e9101(resource: str) -> Finding:
+    """The error for a state machine without the dependency."""
+    return ("E9101", ("Resources", resource))
+
+
+def w9102(resource: str, *dest: str | int) -> Finding:
+    """The warning for a destination outside /aws/vendedlogs/."""
+    return ("W9102", ("Resources", resource, *(dest or SM_DEST)))
+
+
+# Every fixture with every finding cfn-lint (all rules plus the pack) reports for it.
+EXPECTED: dict[str, list[Finding]] = {
+    "plain_depends_on_string.yaml": [],
+    "plain_depends_on_list.yaml": [],
+    "plain_depends_on_chain.yaml": [],
+    "plain_missing_dependency.yaml": [e9101("NoDependsOn"), e9101("UnrelatedDependsOn")],
+    "level_off.yaml": [],
+    "level_off_with_destination.yaml": [e9101("LevelOffWithDestination")],
+    "implicit_dependency.yaml": [],
+    "cycle.yaml": [
+        ("E3004", ("Resources", "TopicA")),
+        ("E3004", ("Resources", "TopicB")),
+        e9101("CyclicStateMachine"),
+    ],
+    "sam_depends_on.yaml": [],
+    "sam_missing_dependency.yaml": [
+        e9101("OrdersStateMachine"),
+        w9102("OrdersStateMachine", *SAM_DEST),
+    ],
+    "bootstrap_nested.yaml": [],
+    "nested_application.yaml": [],
+    "nested_unrelated_stack.yaml": [e9101("AfterNetwork")],
+    "log_groups_inside.yaml": [],
+    "log_groups_outside.yaml": [
+        w9102("ViaGetAttOutside"),
+        w9102("ViaGetAttStackName"),
+        w9102("ViaGetAttUnnamed"),
+        w9102("ViaLiteralArn"),
+        w9102("ViaSubArn"),
+    ],
+    "suppressed.yaml": [],
+}
+
+
+def config() -> Any:
+    """cfn-lint settings equivalent to `cfn-lint --regions us-east-1 --append-rules rules/`."""
+    return ManualArgs(append_rules=[str(RULES)], regions=["us-east-1"])
+
+
+def ordered(items: list[Finding]) -> list[Finding]:
+    """Findings in a stable order (paths mix strings and list indexes)."""
+    return sorted(items, key=lambda finding: (finding[0], [str(p) for p in finding[1]]))
+
+
+def findings(matches: list[Any], only: tuple[str, ...] = ()) -> list[Finding]:
+    """Rule ids and paths of cfn-lint matches, sorted; `only` keeps rule ids with those prefixes."""
+    return ordered(
+        [
+            (str(match.rule.id), tuple(getattr(match, "path", ())))
+            for match in matches
+            if not only or str(match.rule.id).startswith(only)
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def pack() -> Any:
+    """The pack's two rules alone: the small inline templates below test their semantics only."""
+    rules = RulesCollection()
+    rules.create_from_directory(str(RULES))
+    return rules
+
+
+def lint_fixture(name: str) -> list[Any]:
+    """Lint one fixture file the way the CLI does (with its file name, for nested paths)."""
+    return list(lint_file(TEMPLATES / name, config=config()))
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run the real cfn-lint console script, bounded so a hang fails instead of blocking."""
+    return subprocess.run(
+        [CFN_LINT, "--format", "parseable", "--regions", "us-east-1", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(autouse=True)
+def time_limit() -> Iterator[None]:
+    """Fail a test that runs for 20 s (a dependency cycle that loops) instead of hanging."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError("test ran for more than 20 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+# --- the fixtures --------------------------------------------------------------------------
+
+
+def test_every_fixture_has_expected_findings() -> None:
+    # Given the fixture directory
+    # When its templates are listed
+    on_disk = {path.name for path in TEMPLATES.glob("*.yaml")}
+    # Then each one has its expected findings in this module, and each expectation a file
+    assert on_disk == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_findings(name: str) -> None:
+    # Given a fixture template
+    # When cfn-lint lints it with all its rules and the pack
+    matches = lint_fixture(name)
+    # Then it reports exactly the expected findings, at their precise paths
+    assert findings(matches) == ordered(EXPECTED[name]), [str(m) for m in matches]
+
+
+def test_missing_dependency_names_the_custom_resource_to_depend_on() -> None:
+    # Given a template with one Custom::VendedLogsPolicy and a state machine without DependsOn
+    # When it is linted
+    (match,) = [
+        m for m in lint_fixture("plain_missing_dependency.yaml") if m.path[1] == "NoDependsOn"
+    ]
+    # Then the error says what to add, and points at the state machine's line
+    assert "add `DependsOn: VendedLogsPolicy`" in match.message
+    assert "Properties/LoggingConfiguration" in match.message
+    assert match.linenumber == 10
+
+
+def test_unrecognised_nested_stack_is_named_in_the_error() -> None:
+    # Given a state machine that depends only on a nested stack that is not the bootstrap stack
+    # When it is linted
+    (match,) = [m for m in lint_fixture("nested_unrelated_stack.yaml") if m.rule.id == "E9101"]
+    # Then the error says the nested stack was not recognised
+    assert "NetworkStack: nested, but not recognised" in match.message
+
+
+def test_unnamed_log_group_warning_explains_the_generated_name() -> None:
+    # Given a state machine logging to a log group without LogGroupName
+    # When it is linted
+    (match,) = [
+        m
+        for m in lint_fixture("log_groups_outside.yaml")
+        if m.rule.id == "W9102" and m.path[1] == "ViaGetAttUnnamed"
+    ]
+    # Then the warning names the log group and the name CloudFormation will generate
+    assert "log group Unnamed, which has no LogGroupName" in match.message
+    assert "${AWS::StackName}-Unnamed-<random>" in match.message
+
+
+# --- SAM: as cfn-lint sees it, and as the SAM translator outputs it ------------------------
+
+SAM_FIXTURES = ("sam_depends_on.yaml", "sam_missing_dependency.yaml")
+TRANSLATE = """
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+out = {}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        out[path] = transform(yaml_parse(f.read()), {}, NoManagedPolicies())
+json.dump(out, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, dict[str, Any]]:
+    """The SAM fixtures run through the SAM translator (from the SAM CLI's environment)."""
+    if not SAM_PYTHON.exists():
+        pytest.skip(f"{SAM_PYTHON} missing: run `make install`")
+    paths = [str(TEMPLATES / name) for name in SAM_FIXTURES]
+    result = subprocess.run(
+        [str(SAM_PYTHON), "-c", TRANSLATE, *paths],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    out: dict[str, dict[str, Any]] = json.loads(result.stdout)
+    return {Path(path).name: template for path, template in out.items()}
+
+
+PROBE = """
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+
+class Probe(CloudFormationLintRule):
+    id = "E9199"
+    shortdesc = description = source_url = "probe"
+
+    def match(self, cfn):
+        resources = cfn.get_resources()
+        return [RuleMatch(["Resources", name], body["Type"]) for name, body in resources.items()]
+"""
+
+
+def test_cfn_lint_v1_hands_rules_untranslated_sam_resources(tmp_path: Path) -> None:
+    # Given a probe rule that reports the type of every resource `cfn.get_resources` returns
+    (tmp_path / "Probe.py").write_text(PROBE)
+    # When cfn-lint lints a SAM template with it
+    matches = lint_file(
+        TEMPLATES / "sam_depends_on.yaml",
+        config=ManualArgs(append_rules=[str(tmp_path)], regions=["us-east-1"]),
+    )
+    seen = {m.path[1]: m.message for m in matches if m.rule.id == "E9199"}
+    # Then the rules see AWS::Serverless::StateMachine itself: cfn-lint 1.58 merges Globals but
+    # does not run the SAM translator, so the pack reads `Logging` for this type
+    assert seen["OrdersStateMachine"] == "AWS::Serverless::StateMachine"
+
+
+@pytest.mark.parametrize("name", SAM_FIXTURES)
+def test_translated_sam_template_gives_the_same_findings(
+    name: str, translated: dict[str, dict[str, Any]]
+) -> None:
+    # Given a SAM fixture after the SAM translator (state machines become plain ones)
+    template = translated[name]
+    types = {body["Type"] for body in template["Resources"].values()}
+    assert "AWS::StepFunctions::StateMachine" in types
+    assert "AWS::Serverless::StateMachine" not in types
+    # When the translated template is linted with the pack
+    matches = lint(json.dumps(template), config=config())
+    # Then the pack reports what it reports for the SAM form, at LoggingConfiguration paths
+    expected = [
+        (rule, tuple("LoggingConfiguration" if p == "Logging" else p for p in path))
+        for rule, path in findings(lint_fixture(name), only=PACK)
+    ]
+    assert findings(matches, only=PACK) == expected
+    assert (expected != []) == (name == "sam_missing_dependency.yaml")
+
+
+# --- dependency semantics on small templates -----------------------------------------------
+
+
+def policy() -> dict[str, Any]:
+    """A Custom::VendedLogsPolicy resource."""
+    return {
+        "Type": "Custom::VendedLogsPolicy",
+        "Properties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:vended-logs-policy"
+        },
+    }
+
+
+def state_machine(logging: object, **extra: object) -> dict[str, Any]:
+    """A state machine with the given LoggingConfiguration and resource attributes."""
+    return {
+        "Type": "AWS::StepFunctions::StateMachine",
+        **extra,
+        "Properties": {
+            "RoleArn": "arn:aws:iam::123456789012:role/orders-state-machine",
+            "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}},
+            "LoggingConfiguration": logging,
+        },
+    }
+
+
+def log_group(name: object = None) -> dict[str, Any]:
+    """An AWS::Logs::LogGroup, named when `name` is given."""
+    properties = {"RetentionInDays": 7} if name is None else {"LogGroupName": name}
+    return {"Type": "AWS::Logs::LogGroup", "Properties": properties}
+
+
+def inline(resources: dict[str, Any]) -> str:
+    """A template with a parameter, a condition and the given resources, as JSON."""
+    return json.dumps(
+        {
+            "Parameters": {"ArnParam": {"Type": "String"}, "NameParam": {"Type": "String"}},
+            "Conditions": {"Blue": {"Fn::Equals": [{"Ref": "NameParam"}, "blue"]}},
+            "Resources": resources,
+        }
+    )
+
+
+INSIDE_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/a:*"
+LOGS = {"Level": "ALL", "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": INSIDE_ARN}}]}
+
+
+@pytest.mark.parametrize(
+    ("logging", "extra", "expected"),
+    [
+        pytest.param(LOGS, {}, True, id="logging-no-dependency"),
+        pytest.param({"Level": {"Ref": "NameParam"}}, {}, True, id="level-from-parameter"),
+        pytest.param({"Level": "off"}, {}, False, id="level-off-lowercase"),
+        pytest.param({}, {}, False, id="level-absent-means-off"),
+        pytest.param(
+            {"Fn::If": ["Blue", LOGS, {"Ref": "AWS::NoValue"}]}, {}, True, id="if-one-branch-logs"
+        ),
+        pytest.param(
+            {"Fn::If": ["Blue", {"Level": "OFF"}, {"Ref": "AWS::NoValue"}]},
+            {},
+            False,
+            id="if-no-branch-logs",
+        ),
+        pytest.param(LOGS, {"DependsOn": ["Topic", "Policy"]}, False, id="depends-on-list"),
+        pytest.param(LOGS, {"DependsOn": "Topic"}, True, id="depends-on-unrelated"),
+        pytest.param(
+            {**LOGS, "IncludeExecutionData": {"Fn::GetAtt": ["Policy", "Enabled"]}},
+            {},
+            False,
+            id="getatt-list-form",
+        ),
+        pytest.param(
+            {**LOGS, "IncludeExecutionData": {"Fn::Sub": ["${Policy}", {"Policy": "x"}]}},
+            {},
+            True,
+            id="sub-variable-shadows-resource",
+        ),
+    ],
+)
+def test_dependency_semantics(
+    logging: object, extra: dict[str, Any], expected: bool, pack: Any
+) -> None:
+    # Given a state machine with this logging configuration and these attributes
+    template = inline(
+        {
+            "Policy": policy(),
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "Machine": state_machine(logging, **extra),
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then E9101 is reported exactly when it logs and nothing orders it after the policy
+    assert reported == ([e9101("Machine")] if expected else [])
+
+
+# --- log group name resolution -------------------------------------------------------------
+
+PARTITION_ARN_HEAD = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+JOIN_ARN_HEAD = [
+    "arn",
+    {"Ref": "AWS::Partition"},
+    "logs",
+    {"Ref": "AWS::Region"},
+    {"Ref": "AWS::AccountId"},
+    "log-group",
+]
+WARN = ("W9102", ("Resources", "Machine", *SM_DEST))
+
+
+@pytest.mark.parametrize(
+    ("arn", "warned_at"),
+    [
+        pytest.param(INSIDE_ARN, None, id="literal-arn-inside"),
+        pytest.param(INSIDE_ARN.replace("/aws/vendedlogs", "/ecs"), (), id="literal-arn-outside"),
+        pytest.param(
+            "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/orders", (), id="arn-no-suffix"
+        ),
+        pytest.param("not-an-arn", None, id="not-an-arn-unresolvable"),
+        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "/aws/vendedlogs/x:*"}, None, id="sub-in"),
+        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "/x:*"}, (), id="sub-outside"),
+        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "${NameParam}:*"}, None, id="sub-param"),
+        pytest.param(
+            {"Fn::Sub": [PARTITION_ARN_HEAD + "${N}:*", {"N": "/aws/vendedlogs/states/m"}]},
+            None,
+            id="sub-map-inside",
+        ),
+        pytest.param(
+            {"Fn::Sub": [PARTITION_ARN_HEAD + "${N}:*", {"N": "/orders"}]}, (), id="sub-map-out"
+        ),
+        pytest.param({"Fn::Sub": "${Outside.Arn}"}, (), id="sub-getatt-outside"),
+        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "${Inside}:*"}, None, id="sub-ref-inside"),
+        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "${Outside}:*"}, (), id="sub-ref-outside"),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "${AWS::StackName}-logs:*"}, (), id="sub-stack-name"
+        ),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "/${AWS::Partition}/vendedlogs/x:*"},
+            None,
+            id="sub-cannot-tell",
+        ),
+        pytest.param({"Fn::Join": [":", [*JOIN_ARN_HEAD, "/ecs/x", "*"]]}, (), id="join-out"),
+        pytest.param(
+            {"Fn::Join": [":", [*JOIN_ARN_HEAD, "/aws/vendedlogs/states/x", "*"]]},
+            None,
+            id="join-inside",
+        ),
+        pytest.param({"Fn::GetAtt": ["Inside", "Arn"]}, None, id="getatt-inside"),
+        pytest.param({"Fn::GetAtt": "Outside.Arn"}, (), id="getatt-string-outside"),
+        pytest.param({"Fn::GetAtt": ["Unnamed", "Arn"]}, (), id="getatt-unnamed"),
+        pytest.param({"Fn::GetAtt": ["JoinNamed", "Arn"]}, None, id="getatt-join-named"),
+        pytest.param({"Fn::GetAtt": ["ParamNamed", "Arn"]}, None, id="getatt-param-named"),
+        pytest.param({"Fn::GetAtt": ["SelfNamed", "Arn"]}, None, id="getatt-self-reference"),
+        pytest.param({"Ref": "ArnParam"}, None, id="parameter"),
+        pytest.param({"Fn::ImportValue": "shared-log-group-arn"}, None, id="import"),
+        pytest.param(
+            {"Fn::If": ["Blue", {"Fn::GetAtt": ["Inside", "Arn"]}, {"Fn::GetAtt": "Outside.Arn"}]},
+            ("Fn::If", 2),
+            id="if-else-branch-outside",
+        ),
+    ],
+)
+def test_log_group_resolution(
+    arn: object, warned_at: tuple[str | int, ...] | None, pack: Any
+) -> None:
+    # Given a logging state machine, ordered after the policy, with this LogGroupArn
+    template = inline(
+        {
+            "Policy": policy(),
+            "Inside": log_group("/aws/vendedlogs/states/inside"),
+            "Outside": log_group("/orders/outside"),
+            "Unnamed": log_group(),
+            "JoinNamed": log_group(
+                {"Fn::Join": ["", ["/aws/vendedlogs/states/", {"Ref": "AWS::StackName"}]]}
+            ),
+            "ParamNamed": log_group({"Ref": "NameParam"}),
+            "SelfNamed": log_group({"Fn::Sub": "${SelfNamed}-x"}),
+            "Machine": state_machine(
+                {
+                    "Level": "ALL",
+                    "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": arn}}],
+                },
+                DependsOn="Policy",
+            ),
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then W9102 is reported (at the destination's path) only for names resolved outside
+    # /aws/vendedlogs/, never when the template can't tell, and E9101 never
+    expected = [] if warned_at is None else [(WARN[0], (*WARN[1], *warned_at))]
+    assert reported == expected
+
+
+# --- the pack itself, the real CLI, and the repository's templates --------------------------
+
+
+def test_pack_loads_exactly_two_documented_rules() -> None:
+    # Given the rules directory, loaded the way `--append-rules` loads it
+    loaded = load_plugins(str(RULES))
+    # When the loaded rules are inspected
+    by_id = {rule.id: rule for rule in loaded}
+    headings = re.findall(r"^## (\w+)", DOCS.read_text(), flags=re.MULTILINE)
+    # Then there are the two rules (the helper module is not one), each fully described,
+    # named after its file, and its source_url anchor is a heading of docs/lint-rules.md
+    assert sorted(by_id) == ["E9101", "W9102"]
+    for rule_id, rule in by_id.items():
+        assert rule.shortdesc
+        assert rule.description
+        assert rule.tags
+        assert (RULES / f"{type(rule).__name__}.py").is_file()
+        assert rule.source_url.endswith(f"docs/lint-rules.md#{rule_id.lower()}")
+        assert rule_id in headings
+
+
+def test_cli_reports_missing_dependency_with_exit_code_2() -> None:
+    # Given the real console script, run from the repository root with a relative rules path
+    fixture = "tests/rules/templates/plain_missing_dependency.yaml"
+    # When it lints a template with two state machines lacking the dependency
+    result = run_cli("--append-rules", "rules/", "--", fixture)
+    # Then it exits 2 (errors) and prints E9101 at each state machine's line
+    assert result.returncode == 2, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[1] for line in lines] == ["10", "24"], result.stdout
+    assert all(":E9101:" in line for line in lines)
+
+
+def test_cli_from_another_directory_reports_warnings_with_exit_code_4(tmp_path: Path) -> None:
+    # Given the console script run elsewhere, with absolute paths
+    fixture = TEMPLATES / "log_groups_outside.yaml"
+    # When it lints a template whose log groups are outside /aws/vendedlogs/
+    result = run_cli("--append-rules", str(RULES), "--", str(fixture), cwd=tmp_path)
+    # Then it exits 4 (warnings only) with one W9102 per destination
+    assert result.returncode == 4, result.stderr
+    assert result.stdout.count(":W9102:") == 5, result.stdout
+
+
+def test_cli_passes_a_good_template_and_ends_on_a_cycle() -> None:
+    # Given a good template and one with a DependsOn cycle
+    good = "tests/rules/templates/plain_depends_on_chain.yaml"
+    cycle = "tests/rules/templates/cycle.yaml"
+    # When the console script lints each (bounded by run_cli's timeout)
+    good_result = run_cli("--append-rules", "rules/", "--", good)
+    cycle_result = run_cli("--append-rules", "rules/", "--", cycle)
+    # Then the good one exits 0 silently, and the cycle finishes with E9101 and exit code 2
+    assert (good_result.returncode, good_result.stdout) == (0, ""), good_result.stderr
+    assert cycle_result.returncode == 2, cycle_result.stderr
+    assert ":E9101:" in cycle_result.stdout
+
+
+def repository_templates() -> list[Path]:
+    """The bootstrap template and every example's template."""
+    return sorted(
+        path
+        for path in [REPO / "template.yaml", *(REPO / "examples").glob("**/template.yaml")]
+        if path.is_file()
+    )
+
+
+def test_repository_templates_order_state_machines_after_the_policy() -> None:
+    # Given template.yaml and examples/**/template.yaml
+    templates = repository_templates()
+    assert templates, "no template.yaml or examples/**/template.yaml found"
+    # When each is linted with the pack
+    errors = {
+        str(path.relative_to(REPO)): findings(list(lint_file(path, config=config())), ("E9101",))
+        for path in templates
+    }
+    # Then none has a logging state machine that could be created before the policy
+    assert {name: found for name, found in errors.items() if found} == {}
