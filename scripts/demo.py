@@ -7,17 +7,25 @@ needed and nothing leaves the machine.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from tests.support.events import load_event
+from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy.glob import matches
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -116,6 +124,63 @@ def stored(server: LogsServer) -> dict[str, Any]:
     return document
 
 
+def custom_resource_lifecycle(server: LogsServer) -> list[str]:
+    """events/ through the real Lambda handler; crhelper answers over TLS to a local endpoint."""
+    os.environ["AWS_REGION"] = REGION
+    os.environ["AWS_ENDPOINT_URL"] = server.url
+    server.reset()
+    seed = grown_policy()
+    logs_client(server, REGION).put_resource_policy(
+        policyName=NAME, policyDocument=json.dumps(seed, separators=(",", ":"))
+    )
+    failures: list[str] = []
+    print("\n4. the custom resource, as CloudFormation drives it (events/ through lambda_handler)")
+    print(f"   policy before: {len(json.dumps(seed, separators=(',', ':')))} characters")
+    with ResponseEndpoint() as endpoint:
+        os.environ["SSL_CERT_FILE"] = endpoint.ca_path
+        from vended_logs_policy.handler import lambda_handler, logger
+
+        # The function's JSON logs go to a buffer; the demo shows what CloudFormation received.
+        captured = io.StringIO()
+        handler = logger.registered_handler
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(captured)
+
+        steps = [
+            ("create", "SUCCESS"),
+            ("update", "SUCCESS"),
+            ("create-bad-properties", "FAILED"),
+            ("delete-after-failed-create", "SUCCESS"),
+            ("delete", "SUCCESS"),
+        ]
+        for name, wanted in steps:
+            event = load_event(name)
+            event["ResponseURL"] = endpoint.url_for(event["RequestId"])
+            puts = server.calls_of("PutResourcePolicy")
+            lambda_handler(event, cast("LambdaContext", FakeLambdaContext()))
+            endpoint.wait_for(1, timeout=10)
+            body = endpoint.responses[-1].body or {}
+            wrote = server.calls_of("PutResourcePolicy") - puts
+            shown = {k: body.get(k) for k in ("Status", "PhysicalResourceId", "Reason", "Data")}
+            print(f"   {event['RequestType']} ({name}.json), writes: {wrote}")
+            print(f"     -> {json.dumps(shown)}")
+            if body.get("Status") != wanted:
+                failures.append(f"{name}: expected {wanted}, got {body.get('Status')}")
+            endpoint.clear()
+        lines = captured.getvalue().splitlines()
+        leaked = endpoint.signature in captured.getvalue()
+        print(f"   the function logged {len(lines)} JSON lines; presigned URL in them: {leaked}")
+        if leaked:
+            failures.append("the presigned ResponseURL reached the logs")
+    after = stored(server)
+    length = len(json.dumps(after, separators=(",", ":")))
+    kept = ROUTE53 in after["Statement"]
+    print(f"   policy after: {length} characters; Route 53 grant kept: {kept}")
+    if not kept:
+        failures.append("the custom resource lost the Route 53 grant")
+    return failures
+
+
 def main() -> int:
     """Walk the story; exit non-zero if any step does not behave as the README says."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
@@ -157,6 +222,8 @@ def main() -> int:
         print(f"   the same new state machine now: {outcome}")
         if "already covered" not in outcome:
             failures.append("the wildcard should cover new state machines")
+
+        failures.extend(custom_resource_lifecycle(server))
 
     if failures:
         print("\nDEMO FAILED: " + "; ".join(failures))
