@@ -74,11 +74,11 @@ bench: install ## benchmarks: API calls, cold start, package size, apply vs manu
 
 .PHONY: build
 build: $(SAM_VENV)/.installed ## sam build (python3.13 from the SAM environment)
-	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VLP_SAM) build --template-file template.yaml
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VLP_SAM) build --template-file template.yaml
 
 .PHONY: stackset-template
-stackset-template: $(VENV)/.installed ## plain CloudFormation for StackSets: make stackset-template CODE_URI=s3://bucket/key.zip
-	$(PY) -m vended_logs_policy.stackset --template template.yaml --code-uri "$(CODE_URI)" --output stackset/template.json
+stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets: make stackset-template CODE_URI=s3://bucket/key.zip
+	$(SAM_VENV)/bin/python scripts/stackset_template.py --template template.yaml --code-uri "$(CODE_URI)" --output stackset/template.json
 
 .PHONY: clean
 clean: ## remove the virtual environments and build output

@@ -45,11 +45,11 @@ class Scope:
     account: str
 
     def __post_init__(self) -> None:
-        if not _PARTITION.match(self.partition):
+        if not _PARTITION.fullmatch(self.partition):
             raise ValueError(f"partition {self.partition!r} is not an AWS partition name")
-        if not _REGION.match(self.region):
+        if not _REGION.fullmatch(self.region):
             raise ValueError(f"region {self.region!r} is not an AWS region name")
-        if not _ACCOUNT.match(self.account):
+        if not _ACCOUNT.fullmatch(self.account):
             raise ValueError(f"account {self.account!r} is not a 12-digit AWS account id")
 
     def wildcard(self, prefix: str) -> str:
@@ -75,7 +75,7 @@ def check_prefix(prefix: str) -> str:
         raise ValueError(f"log group prefix {shown} must start with '/'")
     if "*" in prefix or "?" in prefix:
         raise ValueError(f"log group prefix {shown} must not contain wildcards ('*' or '?')")
-    if not _LOG_GROUP_NAME.match(prefix):
+    if not _LOG_GROUP_NAME.fullmatch(prefix):
         raise ValueError(
             f"log group prefix {shown} may only hold letters, digits and . - _ / # "
             "(at most 512 characters)"

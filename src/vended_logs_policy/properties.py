@@ -86,7 +86,11 @@ def to_bool(name: str, value: Any) -> bool:
 
 def policy_name(value: Any, name: str = "PolicyName") -> str:
     """Return a valid policy name or raise PropertyError naming the property."""
-    if not isinstance(value, str) or len(value) > MAX_POLICY_NAME or not _POLICY_NAME.match(value):
+    if (
+        not isinstance(value, str)
+        or len(value) > MAX_POLICY_NAME
+        or not _POLICY_NAME.fullmatch(value)
+    ):
         raise PropertyError(
             f"{name} must be 1-255 printable ASCII characters without spaces, ':' or '*' "
             f"('/' only between parts), got {_show(value)}"

@@ -1,0 +1,1 @@
+"""Checks of template.yaml, samconfig.toml, events/, examples/ and the StackSets template."""
