@@ -6,6 +6,7 @@ stacks' state machines rely on the policy.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -107,6 +108,15 @@ def retain_policy(event: dict[str, Any], context: LambdaContext) -> str:
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 ECHOED_KEYS = ("StackId", "RequestId", "LogicalResourceId")
+# JSON-encoded sizes of what an answer echoes. CloudFormation's own values are shorter (a stack
+# ARN is under 300 characters, a physical id at most 1 KB); longer ones could not all fit, with a
+# 256-character Reason, in the 4096-byte body CloudFormation accepts.
+ECHO_LIMITS = {
+    "StackId": 512,
+    "RequestId": 256,
+    "LogicalResourceId": 256,
+    "PhysicalResourceId": 1024,
+}
 
 
 def _malformed(event: Any) -> tuple[str, str] | None:
@@ -119,21 +129,36 @@ def _malformed(event: Any) -> tuple[str, str] | None:
     missing = [k for k in ECHOED_KEYS if not isinstance(event.get(k), str)]
     if missing:
         return (url, f"the event lacks {', '.join(missing)}")
+    unusable = [k for k, limit in ECHO_LIMITS.items() if k in event and not _fits(event[k], limit)]
+    if unusable:
+        return (url, f"{', '.join(unusable)} is not a string of a size CloudFormation sends")
     if event.get("RequestType") not in REQUEST_TYPES:
         return (url, "RequestType must be Create, Update or Delete")
     return None
 
 
+def _fits(value: Any, limit: int) -> bool:
+    """Whether ``value`` is a string whose JSON encoding (non-ASCII escaped) fits ``limit``."""
+    return isinstance(value, str) and len(json.dumps(value)) <= limit
+
+
+def _echo(value: Any, limit: int) -> str:
+    """``value`` if it is a string, cut until its JSON encoding fits ``limit``."""
+    text = value if isinstance(value, str) else ""
+    while not _fits(text, limit):
+        text = text[: len(text) // 2]
+    return text
+
+
 def _answer_malformed(event: dict[str, Any], url: str, reason: str) -> None:
     """FAILED for a request crhelper would mishandle (it could answer a stale ResponseURL)."""
-    physical = event.get("PhysicalResourceId")
     body = {
         "Status": "FAILED",
         "Reason": f"invalid request: {reason}",
-        "PhysicalResourceId": physical if isinstance(physical, str) and physical else "invalid",
+        "PhysicalResourceId": _echo(event.get("PhysicalResourceId"), 1024) or "invalid",
         "Data": {},
         "NoEcho": False,
-        **{k: str(event.get(k, ""))[:1024] for k in ECHOED_KEYS},
+        **{k: _echo(event.get(k), ECHO_LIMITS[k]) for k in ECHOED_KEYS},
     }
     _send_response(url, body)
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
 ACCOUNT_POLICY_QUOTA = 10
+# CloudFormation shows Reason to the user; crhelper cuts a longer one from the front, losing
+# what failed, so every reason is made to fit from its start.
+MAX_REASON = 256
 type PolicyScope = Literal["ACCOUNT", "RESOURCE"]
 # Retried by our own loop; botocore's standard mode would also retry LimitExceededException
 # (a quota, not throttling) and would not retry OperationAbortedException (a lost race).
@@ -49,9 +52,14 @@ class LogsError(Exception):
     """A CloudWatch Logs call failed; ``reason`` is short and says what to do."""
 
     def __init__(self, reason: str, code: str = "") -> None:
+        reason = _fit(reason)
         super().__init__(reason)
         self.reason = reason
         self.code = code
+
+
+def _fit(text: str, limit: int = MAX_REASON) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def client_config(connect_timeout: float = 3.0, read_timeout: float = 10.0) -> Config:
@@ -261,6 +269,11 @@ def _merge(name: str, current: StoredPolicy | None, scope: Scope, options: Optio
         return policy.ensure(document, scope, options)
     except PolicyError as exc:
         raise LogsError(f"policy {name} left unchanged: {exc}", "InvalidPolicyDocument") from exc
+    except RecursionError as exc:  # JSON nesting json.loads parses but the engine cannot walk
+        raise LogsError(
+            f"policy {name} left unchanged: policy document is nested too deeply",
+            "InvalidPolicyDocument",
+        ) from exc
 
 
 def _call_reason(operation: str, exc: ClientError) -> str:
@@ -270,17 +283,28 @@ def _call_reason(operation: str, exc: ClientError) -> str:
     return f"CloudWatch Logs {operation} failed: {code}: {_message(exc)}"
 
 
+def _names(names: list[str], budget: int) -> str:
+    """Whole names, comma-separated, as many as fit in `budget` characters, then "and N more"."""
+    for shown in range(len(names), 0, -1):
+        hidden = len(names) - shown
+        text = ", ".join(names[:shown]) + (f" and {hidden} more" if hidden else "")
+        if len(text) <= budget:
+            return text
+    return f"{len(names)} others"
+
+
 def _put_reason(
     name: str, exc: ClientError, outcome: Outcome, stored: list[StoredPolicy], new: bool
 ) -> str:
     """A reason a person can act on, for a rejected PutResourcePolicy."""
     code = _code(exc)
     if code == "LimitExceededException" and new:
-        others = ", ".join(p.name for p in stored)[:120]
-        return (
-            f"cannot create policy {name}: the region already has {len(stored)} resource policies "
-            f"(quota {ACCOUNT_POLICY_QUOTA}): {others}; reuse one as PolicyName or delete one"
+        head = (
+            f"cannot create policy {name}: the region already has {len(stored)} resource "
+            f"policies (quota {ACCOUNT_POLICY_QUOTA}): "
         )
+        tail = "; reuse one as PolicyName or delete one"
+        return head + _names([p.name for p in stored], MAX_REASON - len(head) - len(tail)) + tail
     if code == "InvalidParameterException" and not outcome.within_limit:
         return (
             f"policy {name} would be {outcome.length} characters (limit {outcome.limit}) with "

@@ -24,8 +24,8 @@ WILDCARD_SIDS = ("AWSLogDeliveryWrite", "VendedLogsPolicyWildcard")
 POLICY_VERSION = "2012-10-17"
 
 _LOG_GROUP_NAME = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
 _PARTITION = re.compile(r"^aws(-[a-z]+)*$")
 
 Document = dict[str, Any]
@@ -157,6 +157,8 @@ def parse_document(text: str) -> Document:
         ) from exc
     except RecursionError as exc:
         raise PolicyError("policy document is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise PolicyError(f"policy document holds a value JSON cannot carry: {exc}"[:120]) from exc
     if not isinstance(value, dict):
         raise PolicyError("policy document must be a JSON object")
     check_document(value)
@@ -205,6 +207,13 @@ def check_document(document: Mapping[str, Any]) -> None:
     """Raise PolicyError when the parts the engine reads are not in IAM's JSON grammar."""
     if "Version" in document and not isinstance(document["Version"], str):
         raise PolicyError("policy Version must be a string")
+    try:  # what we write back must render: no NaN or infinity, no lone surrogates
+        render(document).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise PolicyError(
+            "policy document holds a value that cannot be written back as JSON "
+            "(NaN, Infinity, a lone surrogate, or nesting too deep)"
+        ) from exc
     if "Statement" not in document:
         return
     raw = document["Statement"]

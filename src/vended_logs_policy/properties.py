@@ -115,8 +115,10 @@ def prefixes(value: Any, name: str = "LogGroupPrefixes") -> tuple[str, ...]:
 
 
 def _service_timeout(value: Any) -> None:
-    text = str(value).strip() if isinstance(value, str | int) else ""
-    if not text.isdigit() or not 1 <= int(text) <= 3600:
+    text = value.strip() if isinstance(value, str) else ""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3600:
+        return
+    if not (text.isascii() and text.isdecimal() and len(text) <= 4) or not 1 <= int(text) <= 3600:
         raise PropertyError(f"ServiceTimeout must be a whole number 1-3600, got {_show(value)}")
 
 
@@ -126,10 +128,10 @@ def parse(raw: Any) -> ResourceProperties:
         raw = {}
     if not isinstance(raw, Mapping):
         raise PropertyError(f"ResourceProperties must be an object, got {_show(raw)}")
-    unknown = sorted(str(k) for k in raw if k not in KNOWN)
+    unknown = sorted((k for k in raw if k not in KNOWN), key=str)
     if unknown:
         allowed = ", ".join(p.name for p in SCHEMA)
-        raise PropertyError(f"unknown property {_clip(unknown[0], 60)}; allowed: {allowed}")
+        raise PropertyError(f"unknown property {_show(unknown[0])}; allowed: {allowed}")
     if "ServiceTimeout" in raw:
         _service_timeout(raw["ServiceTimeout"])
     parsers: dict[str, Callable[[Any], Any]] = {
@@ -154,5 +156,8 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 def _show(value: Any) -> str:
-    """A short, printable rendering of a bad value for an error message."""
-    return _clip(ascii(value), 40)
+    """A short, printable, one-line rendering of a bad value for an error message."""
+    try:
+        return _clip(ascii(value), 40)
+    except (ValueError, RecursionError):  # an int past Python's digit limit, deep nesting
+        return f"<{type(value).__name__}>"

@@ -1,0 +1,1 @@
+"""Unit tests of the pure core: glob subsumption, the policy engine, custom resource properties."""
