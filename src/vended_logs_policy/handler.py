@@ -7,6 +7,7 @@ stacks' state machines rely on the policy.
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
 logger = Logger(service="vended-logs-policy")
 # INFO, never DEBUG: at DEBUG crhelper logs the presigned ResponseURL. No sleep on Delete.
 helper = CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
-copy_config_to_registered_loggers(source_logger=logger, include={"crhelper"})
+# crhelper logs the event and the presigned ResponseURL (a secret) at DEBUG: its loggers stay at
+# INFO or above even when POWERTOOLS_LOG_LEVEL=DEBUG is set to troubleshoot the function.
+copy_config_to_registered_loggers(
+    source_logger=logger, include={"crhelper"}, log_level=max(logging.INFO, logger.log_level)
+)
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 5.0

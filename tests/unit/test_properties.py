@@ -229,8 +229,6 @@ def test_properties_that_are_not_an_object(raw: object) -> None:
     rejected(raw, "ResourceProperties")
 
 
-
-
 def test_unknown_property_with_a_newline_gives_one_line() -> None:
     # Given an unknown property whose name holds a newline
     # When it is parsed

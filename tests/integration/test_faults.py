@@ -1,0 +1,560 @@
+"""Faults through the real ``lambda_handler``: every request still gets one answer, nothing is lost.
+
+CloudWatch Logs is moto behind the strict layer (tests/support/logs_server.py), whose ``faults``
+answer a call with an error, hold it, or let it hang, without reaching moto. crhelper sends each
+answer over real TLS to the test's HTTPS endpoint. The handler's retry sleeps are recorded, not
+slept (``backoffs``): its budget and full-jitter delays are still computed, so the tests can
+assert them and stay fast; the deadline tests run on the real clock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+import crhelper.utils
+import pytest
+
+from tests.support.events import load_event
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.logs_server import LogsServer, logs_client
+from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
+from vended_logs_policy import handler as handler_module
+from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.logs import Retry
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+NAME = "AWSLogDeliveryWrite20150319"
+DELIVERY = "delivery.logs.amazonaws.com"
+ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group"
+STATES = f"{ARN}:/aws/vendedlogs/states/*:*"
+# Outside the default prefix: compaction must keep them, whatever happens.
+OUTSIDE = f"{ARN}:/aws/apigateway/welcome:*"
+ROUTE53 = {
+    "Sid": "Route53QueryLogs",
+    "Effect": "Allow",
+    "Principal": {"Service": "route53.amazonaws.com"},
+    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+    "Resource": f"{ARN}:/aws/route53/*",
+}
+STEP_FUNCTIONS_LOGS = [
+    f"{ARN}:/aws/vendedlogs/states/{name}-Logs:log-stream:*"
+    for name in ("HelloWorld", "InputOutput", "InputOutputStateMachine")
+]
+SEEDED = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSLogDeliveryWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": DELIVERY},
+                "Action": ACTIONS,
+                "Resource": [*STEP_FUNCTIONS_LOGS, OUTSIDE],
+            },
+            ROUTE53,
+        ],
+    },
+    separators=(",", ":"),
+)
+# Seconds the handler keeps back from the function's timeout (SAFETY_MARGIN, 5) plus one bounded
+# call (connect 2 + read 5): a function with less time than this cannot make even one call.
+ONE_CALL_BUDGET = sum(
+    (handler_module.SAFETY_MARGIN, handler_module.CONNECT_TIMEOUT, handler_module.READ_TIMEOUT)
+)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def stored_text(server: LogsServer, name: str = NAME) -> str | None:
+    """The policy text as the service holds it (an out-of-band read, not recorded)."""
+    client = logs_client(server, REGION, out_of_band=True)
+    for item in client.describe_resource_policies()["resourcePolicies"]:
+        if item["policyName"] == name:
+            return item["policyDocument"]
+    return None
+
+
+def seed(server: LogsServer, text: str = SEEDED, name: str = NAME) -> None:
+    logs_client(server, REGION, out_of_band=True).put_resource_policy(
+        policyName=name, policyDocument=text
+    )
+
+
+def statements(text: str | None) -> list[dict[str, Any]]:
+    assert text is not None, "the policy exists"
+    raw = json.loads(text)["Statement"]
+    return [raw] if isinstance(raw, dict) else list(raw)
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def assert_ensured(text: str | None) -> None:
+    """The wildcard is granted, and nothing the seeded policy granted outside it was lost."""
+    held = statements(text)
+    delivery = [s for s in held if s.get("Principal") == {"Service": DELIVERY}]
+    resources = [r for s in delivery for r in as_list(s["Resource"])]
+    assert STATES in resources
+    assert OUTSIDE in resources, "a resource outside the prefix was lost"
+    assert ROUTE53 in held, "another principal's statement was lost"
+
+
+def handle(event: dict[str, Any], context: FakeLambdaContext) -> None:
+    lambda_handler(event, cast("LambdaContext", context))
+
+
+def assert_no_second_answer(cfn: ResponseEndpoint) -> None:
+    """crhelper's timeout timer is done and did not answer: no late "Execution timed out"."""
+    sent = len(cfn.received)
+    timer: threading.Timer | None = vars(handler_module.helper)["_timer"]
+    assert timer is not None
+    timer.join(timeout=2)
+    assert not timer.is_alive(), "crhelper's timer is still armed: a second answer could follow"
+    assert len(cfn.received) == sent
+    assert all(r.body is None or r.body["Reason"] != "Execution timed out" for r in cfn.received)
+
+
+def invoke(
+    cfn: ResponseEndpoint, context: FakeLambdaContext, event: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Send Create (events/create.json by default) through the handler; return its one answer."""
+    request = event if event is not None else load_event("create")
+    request["ResponseURL"] = cfn.url_for(request["RequestId"])
+    accepted = len(cfn.responses)
+    handle(request, context)  # crhelper's PUT has been answered when this returns
+    assert_no_second_answer(cfn)
+    assert len(cfn.responses) == accepted + 1, [r.outcome for r in cfn.received]
+    received = cfn.received[-1]
+    assert received.outcome == "accepted", received.reason
+    assert len(received.raw) <= MAX_BODY_BYTES
+    assert received.body is not None
+    reason = str(received.body["Reason"])
+    assert "Traceback" not in reason
+    assert len(reason) <= 256, reason
+    assert not reason.startswith("ERROR: (truncated)"), "crhelper had to cut the reason"
+    return received.body
+
+
+@pytest.fixture
+def backoffs(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The handler's retry delays, recorded instead of slept."""
+    slept: list[float] = []
+    real = Retry
+
+    def recording_retry(**kwargs: Any) -> Retry:
+        return real(**kwargs, sleep=slept.append)
+
+    monkeypatch.setattr(handler_module, "Retry", recording_retry)
+    return slept
+
+
+def assert_backoff(slept: list[float]) -> None:
+    """Full jitter under a cap that doubles from 0.2 s up to 3 s."""
+    retry = Retry()
+    for attempt, delay in enumerate(slept):
+        assert 0 <= delay <= min(retry.max_delay, retry.base_delay * 2**attempt)
+
+
+# ---- transient faults: retried with backoff, then SUCCESS ------------------------------------
+
+TRANSIENT = [
+    ("DescribeResourcePolicies", "ThrottlingException", 400, 3),
+    ("DescribeResourcePolicies", "ServiceUnavailableException", 503, 2),
+    ("DescribeResourcePolicies", "ServiceUnavailableException", 500, 2),
+    ("DescribeResourcePolicies", "OperationAbortedException", 400, 2),
+    ("DescribeResourcePolicies", "InternalFailure", 500, 1),
+    ("PutResourcePolicy", "ThrottlingException", 400, 3),
+    ("PutResourcePolicy", "ServiceUnavailableException", 503, 2),
+    ("PutResourcePolicy", "ServiceUnavailableException", 500, 2),
+    ("PutResourcePolicy", "OperationAbortedException", 400, 5),
+]
+
+
+@pytest.mark.parametrize(("operation", "code", "status", "times"), TRANSIENT)
+def test_transient_fault_is_retried_then_the_policy_is_ensured(
+    *,
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    backoffs: list[float],
+    operation: str,
+    code: str,
+    status: int,
+    times: int,
+) -> None:
+    # GIVEN the field report's policy plus a resource and a statement outside the wildcard
+    seed(logs)
+    # AND CloudWatch Logs failing the next `times` calls of one operation
+    logs.faults.fail(operation, code=code, status=status, times=times)
+    # WHEN CloudFormation sends Create
+    answer = invoke(cfn, lambda_context)
+    # THEN SUCCESS, and the policy holds the wildcard and everything else it held
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Data"]["Changed"] == "true"
+    assert_ensured(stored_text(logs))
+    # AND each failed call was retried once, after a jittered, capped backoff
+    failed_reads = times if operation == "DescribeResourcePolicies" else 0
+    failed_writes = times if operation == "PutResourcePolicy" else 0
+    assert logs.calls_of("DescribeResourcePolicies") == 2 + failed_reads  # read + verify read
+    assert logs.calls_of("PutResourcePolicy") == 1 + failed_writes
+    assert len(backoffs) == times
+    assert_backoff(backoffs)
+    assert logs.faults.pending() == 0
+
+
+# ---- persistent or final faults: FAILED with a reason, policy as it was ----------------------
+
+
+@pytest.mark.parametrize(
+    "operation", ["DescribeResourcePolicies", "PutResourcePolicy"], ids=["read", "write"]
+)
+def test_persistent_fault_fails_saying_it_kept_failing(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    backoffs: list[float],
+    operation: str,
+) -> None:
+    # GIVEN a seeded policy and an operation that is throttled on every call
+    seed(logs)
+    logs.faults.fail(operation, code="ThrottlingException", times=100)
+    # WHEN Create arrives
+    answer = invoke(cfn, lambda_context)
+    # THEN FAILED, saying which call kept failing and how often, after the whole retry budget
+    attempts = Retry().attempts
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"CloudWatch Logs {operation} kept failing with ThrottlingException "
+        f"after {attempts} attempts; try again later"
+    )
+    assert logs.calls_of(operation) == attempts
+    assert len(backoffs) == attempts - 1
+    assert_backoff(backoffs)
+    # AND the policy is byte for byte what it was
+    assert stored_text(logs) == SEEDED
+
+
+@pytest.mark.parametrize(
+    ("operation", "reason"),
+    [
+        (
+            "DescribeResourcePolicies",
+            "not allowed to call logs:DescribeResourcePolicies: grant it to the caller's role",
+        ),
+        (
+            "PutResourcePolicy",
+            f"not allowed to write policy {NAME}: grant logs:PutResourcePolicy to the caller",
+        ),
+    ],
+    ids=["read", "write"],
+)
+def test_access_denied_names_the_permission_and_is_not_retried(
+    *,
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    backoffs: list[float],
+    operation: str,
+    reason: str,
+) -> None:
+    # GIVEN a role without the permission for one call
+    seed(logs)
+    logs.faults.fail(
+        operation,
+        code="AccessDeniedException",
+        message=f"User is not authorized to perform: logs:{operation}",
+    )
+    # WHEN Create arrives
+    answer = invoke(cfn, lambda_context)
+    # THEN FAILED naming the permission, one call only, and the policy as it was
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", reason)
+    assert logs.calls_of(operation) == 1
+    assert backoffs == []
+    assert stored_text(logs) == SEEDED
+
+
+OTHER_POLICIES = [
+    "TrustEventsToStoreLogEvent",
+    "route53-query-logging-policy",
+    "OpenSearchServiceLogPublishing",
+    "AWSLogDeliveryWrite-apigateway-prod",
+    "AmazonMQ-general-logs",
+    "es-slow-search-logs",
+    "AppSyncLogsPolicy",
+    "CodeBuildProjectLogs",
+    "IoTCoreLoggingPolicy",
+    "VPCFlowLogsDeliveryPolicy",
+]
+
+
+def test_limit_exceeded_names_the_quota_and_the_others_without_retrying(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    backoffs: list[float],
+) -> None:
+    # GIVEN ten other account-level policies (the quota) and none named like ours
+    for other in OTHER_POLICIES:
+        seed(logs, json.dumps({"Version": "2012-10-17", "Statement": [ROUTE53]}), other)
+    # WHEN Create asks for a policy that does not exist yet
+    answer = invoke(cfn, lambda_context)
+    # THEN FAILED, naming the quota and the policies that fill it
+    reason = answer["Reason"]
+    assert answer["Status"] == "FAILED"
+    assert reason.startswith(f"cannot create policy {NAME}: the region already has 10 ")
+    assert "(quota 10)" in reason
+    named = [other for other in OTHER_POLICIES if other in reason]
+    assert len(named) >= 3, reason
+    hidden = len(OTHER_POLICIES) - len(named)
+    if hidden:
+        assert f"and {hidden} more" in reason
+    assert reason.endswith("reuse one as PolicyName or delete one")
+    # AND the write was tried once: a quota is not throttling (botocore's standard mode would
+    # have retried it), and there was nothing to verify
+    assert logs.calls_of("PutResourcePolicy") == 1
+    assert logs.calls_of("DescribeResourcePolicies") == 1
+    assert backoffs == []
+    assert stored_text(logs) is None
+    held = logs_client(logs, out_of_band=True).describe_resource_policies()["resourcePolicies"]
+    assert sorted(p["policyName"] for p in held) == sorted(OTHER_POLICIES)
+
+
+# ---- a result too long for the service -------------------------------------------------------
+
+PIPES = [f"{ARN}:/aws/vendedlogs/pipes/order-pipe-{n:03d}:*" for n in range(50)]
+
+
+def pipes_policy() -> str:
+    """A delivery statement of EventBridge Pipes log groups: outside /aws/vendedlogs/states/."""
+    statement = {
+        "Sid": "AWSLogDeliveryWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": DELIVERY},
+        "Action": ACTIONS,
+        "Resource": [*STEP_FUNCTIONS_LOGS, *PIPES],
+    }
+    text = json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement, ROUTE53]}, separators=(",", ":")
+    )
+    assert 5000 < len(text) <= 5120, len(text)
+    return text
+
+
+def test_oversized_result_says_how_long_and_what_to_do(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a policy near 5120 characters whose resources compaction cannot remove
+    seed(logs, pipes_policy())
+    # WHEN Create ensures the wildcard under the classic 5120-character limit
+    answer = invoke(cfn, lambda_context)
+    # THEN FAILED: how long it would be, how many resources stay uncovered, and a remedy
+    assert answer["Status"] == "FAILED"
+    match = re.fullmatch(
+        rf"policy {NAME} would be (\d+) characters \(limit 5120\) with (\d+) resources outside "
+        r"the wildcard; add a broader prefix such as /aws/vendedlogs/",
+        answer["Reason"],
+    )
+    assert match, answer["Reason"]
+    would_be, uncovered = int(match[1]), int(match[2])
+    assert would_be > 5120
+    assert uncovered == len(PIPES)
+    # AND one write was tried and refused by the service, and the policy is as it was
+    assert logs.calls_of("PutResourcePolicy") == 1
+    assert stored_text(logs) == pipes_policy()
+
+    # WHEN the same request meets the newer 51200-character limit
+    logs.rules.document_limit = 51200
+    again = invoke(cfn, lambda_context)
+    # THEN SUCCESS, with exactly the length the reason announced, and every pipe kept
+    assert again["Status"] == "SUCCESS", again["Reason"]
+    text = stored_text(logs)
+    assert text is not None
+    assert len(text) == would_be == again["Data"]["PolicyLength"]
+    assert all(pipe in text for pipe in PIPES)
+    assert STATES in text
+    assert ROUTE53 in statements(text)
+
+
+def test_the_suggested_broader_prefix_fits_under_5120(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the same near-limit policy
+    seed(logs, pipes_policy())
+    # WHEN Create follows the reason's advice: LogGroupPrefixes /aws/vendedlogs/
+    event = load_event("create")
+    event["ResourceProperties"]["LogGroupPrefixes"] = ["/aws/vendedlogs/"]
+    answer = invoke(cfn, lambda_context, event)
+    # THEN SUCCESS under 5120: the wildcard covers every pipe and state machine log group
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Data"]["RemovedResources"] == len(PIPES) + len(STEP_FUNCTIONS_LOGS)
+    text = stored_text(logs)
+    assert text is not None
+    assert len(text) <= 5120
+    assert f"{ARN}:/aws/vendedlogs/*:*" in text
+    assert ROUTE53 in statements(text)
+
+
+UNEDITABLE = {
+    "not-json": SEEDED[:-7] + "<<truncated",
+    "nested-too-deeply": SEEDED.replace(
+        '"Action"', '"Condition":{"StringEquals":{"x":' + "[" * 2000 + "]" * 2000 + '}},"Action"', 1
+    ),
+    "repeated-key": SEEDED.replace('"Effect":"Allow"', '"Effect":"Allow","Effect":"Deny"', 1),
+}
+
+
+@pytest.mark.parametrize("text", UNEDITABLE.values(), ids=UNEDITABLE.keys())
+def test_a_policy_the_engine_cannot_read_is_left_unchanged(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext, text: str
+) -> None:
+    # GIVEN a stored policy the engine cannot edit without guessing (the service would refuse to
+    # store some of these; moto stores any string)
+    logs.rules.require_json = False
+    seed(logs, text)
+    # WHEN Create arrives
+    answer = invoke(cfn, lambda_context)
+    # THEN FAILED saying it was left unchanged, and it was: no write at all
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"policy {NAME} left unchanged: ")
+    assert "unexpected" not in answer["Reason"]
+    assert logs.calls_of("PutResourcePolicy") == 0
+    assert stored_text(logs) == text
+
+
+# ---- deadlines: an answer before the function's timeout, and only one ------------------------
+
+
+def run_against_the_clock(
+    cfn: ResponseEndpoint, timeout: float, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], float]:
+    """Invoke with a context of `timeout` seconds; return the answer and when it arrived."""
+    context = FakeLambdaContext(timeout_seconds=timeout)
+    started = time.monotonic()
+    answer = invoke(cfn, context, event)
+    arrived = cfn.received[-1]
+    assert arrived.body == answer
+    return answer, time.monotonic() - started
+
+
+def test_slow_read_is_cut_by_the_read_timeout_and_answered_in_time(
+    logs: LogsServer, cfn: ResponseEndpoint
+) -> None:
+    # GIVEN a seeded policy and a DescribeResourcePolicies that takes longer than the 5 s read
+    # timeout, in a function with just over one call's budget
+    seed(logs)
+    logs.faults.delay("DescribeResourcePolicies", seconds=handler_module.READ_TIMEOUT + 3)
+    timeout = ONE_CALL_BUDGET + 1.5
+    # WHEN Create arrives
+    answer, elapsed = run_against_the_clock(cfn, timeout)
+    # THEN FAILED with a clear reason, sent before crhelper's own timer (0.5 s before timeout)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "CloudWatch Logs DescribeResourcePolicies unreachable after 1 attempts: ReadTimeoutError"
+    )
+    assert handler_module.READ_TIMEOUT <= elapsed < timeout - 0.5
+    assert "Execution timed out" not in json.dumps([r.body for r in cfn.received])
+    assert logs.calls_of("PutResourcePolicy") == 0
+    assert stored_text(logs) == SEEDED
+
+
+def test_hanging_write_is_answered_in_time_and_writes_nothing(
+    logs: LogsServer, cfn: ResponseEndpoint
+) -> None:
+    # GIVEN a PutResourcePolicy that never answers
+    seed(logs)
+    logs.faults.hang("PutResourcePolicy")
+    timeout = ONE_CALL_BUDGET + 1.5
+    # WHEN Create arrives
+    answer, elapsed = run_against_the_clock(cfn, timeout)
+    # THEN one FAILED answer, before the deadline, saying the write did not get through
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "CloudWatch Logs PutResourcePolicy unreachable after 1 attempts: ReadTimeoutError"
+    )
+    assert elapsed < timeout - 0.5
+    # AND when the held write is finally released, it is not applied: the policy is as it was
+    logs.faults.release()
+    assert stored_text(logs) == SEEDED
+
+
+def test_too_short_a_timeout_fails_at_once_without_calling(
+    logs: LogsServer, cfn: ResponseEndpoint
+) -> None:
+    # GIVEN a function whose timeout cannot fit one bounded call and the safety margin
+    seed(logs)
+    # WHEN Create arrives
+    answer, elapsed = run_against_the_clock(cfn, ONE_CALL_BUDGET - 1)
+    # THEN FAILED at once, naming the deadline, and no call was made
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "no time left to call CloudWatch Logs DescribeResourcePolicies before the deadline"
+    )
+    assert elapsed < 2
+    assert logs.calls == []
+
+
+# ---- the response endpoint failing -----------------------------------------------------------
+
+
+@pytest.fixture
+def crhelper_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """crhelper's pauses between failed sends (2 s each), recorded instead of slept."""
+    slept: list[float] = []
+    fake_time = SimpleNamespace(sleep=slept.append)
+    monkeypatch.setattr(crhelper.utils, "time", fake_time)
+    return slept
+
+
+def test_dropped_answers_are_sent_again_until_one_arrives(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    crhelper_sleeps: list[float],
+) -> None:
+    # GIVEN an endpoint that closes the first two connections without answering
+    cfn.drop_next(2)
+    # WHEN Create arrives
+    answer = invoke(cfn, lambda_context)
+    # THEN crhelper sent it again after each drop, and it was accepted exactly once, SUCCESS
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert [r.outcome for r in cfn.received] == ["dropped", "dropped", "accepted"]
+    assert len(cfn.responses) == 1
+    assert crhelper_sleeps == [2, 2]
+    assert [r.body for r in cfn.received] == [answer] * 3
+    assert logs.calls_of("PutResourcePolicy") == 1
+
+
+def test_an_http_error_status_counts_as_delivered(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    crhelper_sleeps: list[float],
+) -> None:
+    # GIVEN a seeded policy and an endpoint that answers the first PUT 500 (S3: try again)
+    seed(logs)
+    cfn.fail_next(1, status=500)
+    # WHEN Create arrives and is handled
+    event = load_event("create")
+    event["ResponseURL"] = cfn.url_for(event["RequestId"])
+    handle(event, lambda_context)
+    assert_no_second_answer(cfn)
+    # THEN crhelper sent once and stopped: a known limit of crhelper 2.0.12 (any status is
+    # delivered), bounded by the resource's ServiceTimeout; the policy itself was ensured
+    [sent] = cfn.received
+    assert (sent.status, sent.outcome) == (500, "failed")
+    assert sent.body is not None
+    assert sent.body["Status"] == "SUCCESS"
+    assert crhelper_sleeps == []
+    assert_ensured(stored_text(logs))

@@ -1,0 +1,133 @@
+"""The presigned ResponseURL is a secret: no log line and no Reason may carry it, on any path.
+
+test_handler_lifecycle.py::test_logs_hold_no_response_url covers a plain lifecycle at the default
+level. These add the failure paths (faults, a dropped answer, malformed requests) and the level an
+operator sets to troubleshoot, ``POWERTOOLS_LOG_LEVEL=DEBUG``, at which crhelper itself logs the
+event and the URL unless its loggers are held at INFO.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+import crhelper.utils
+import pytest
+
+from tests.support.events import load_event
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.logs_server import LogsServer
+from tests.support.response_endpoint import ResponseEndpoint
+from vended_logs_policy.handler import lambda_handler, logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def requests(cfn: ResponseEndpoint) -> list[dict[str, Any]]:
+    """A lifecycle with its failure paths, each with a presigned ResponseURL."""
+    create = load_event("create")
+    bad_properties = load_event("create-bad-properties")
+    unknown_type = load_event("create") | {"RequestType": "Destroy"}
+    oversized_id = load_event("update") | {"PhysicalResourceId": "p" * 2000}
+    delete = load_event("delete")
+    events = [create, bad_properties, unknown_type, oversized_id, create, delete]
+    for n, event in enumerate(events):
+        event["RequestId"] = f"secret-{n}"
+        event["ResponseURL"] = cfn.url_for(event["RequestId"])
+    return events
+
+
+def assert_no_secret(text: str, cfn: ResponseEndpoint) -> None:
+    assert cfn.signature not in text
+    assert "X-Amz-Signature" not in text
+    assert "X-Amz-Credential" not in text
+    assert "cfn-response" not in text
+
+
+def arm_faults(logs: LogsServer, cfn: ResponseEndpoint) -> None:
+    """The first Create meets a throttled read and a dropped answer; the second a denied write."""
+    logs.faults.fail("DescribeResourcePolicies", code="ThrottlingException", times=2)
+    logs.faults.fail("PutResourcePolicy", code="OperationAbortedException")
+    cfn.drop_next(1)
+
+
+def test_failure_paths_log_no_response_url(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the function's log output captured, faults armed, and crhelper's 2 s pauses skipped
+    monkeypatch.setattr(crhelper.utils, "time", SimpleNamespace(sleep=lambda _: None))
+    arm_faults(logs, cfn)
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(stream)
+    # WHEN a lifecycle with retries, a dropped answer and malformed requests runs
+    try:
+        for event in requests(cfn):
+            lambda_handler(event, cast("LambdaContext", lambda_context))
+    finally:
+        handler.setStream(previous)
+    # THEN every request was answered, the faults were met, and the log shows the failures
+    logged = stream.getvalue()
+    assert len(cfn.responses) == 6
+    assert [r.outcome for r in cfn.received].count("dropped") == 1
+    assert logs.faults.pending() == 0
+    assert "Unexpected failure sending response to CloudFormation" in logged
+    assert "malformed request" in logged
+    # AND neither the log nor any answer's Reason holds the URL or its signature
+    assert_no_secret(logged, cfn)
+    assert_no_secret(json.dumps([r.body for r in cfn.received]), cfn)
+
+
+SCRIPT = """
+import json, sys, types
+from typing import Any, cast
+import crhelper.utils
+from tests.support.lambda_context import FakeLambdaContext
+from vended_logs_policy.handler import lambda_handler, logger
+crhelper.utils.time = types.SimpleNamespace(sleep=lambda _: None)
+logger.debug("debug-probe")
+for event in json.loads(sys.argv[1]):
+    lambda_handler(event, cast(Any, FakeLambdaContext()))
+"""
+
+
+def test_debug_level_logs_no_response_url(logs: LogsServer, cfn: ResponseEndpoint) -> None:
+    # GIVEN an operator troubleshooting with POWERTOOLS_LOG_LEVEL=DEBUG (read at import, so the
+    # function runs in its own process), and the same faults
+    arm_faults(logs, cfn)
+    environment = os.environ | {
+        "AWS_ENDPOINT_URL": logs.url,
+        "SSL_CERT_FILE": cfn.ca_path,
+        "POWERTOOLS_LOG_LEVEL": "DEBUG",
+    }
+    # WHEN the lifecycle runs
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(requests(cfn))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    # THEN it ran at DEBUG and answered everything
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "debug-probe" in output
+    assert len(cfn.responses) == 6
+    # AND not one line holds the URL or its signature
+    assert_no_secret(output, cfn)
