@@ -34,10 +34,36 @@ def covers(general: str, specific: str) -> bool:
     """
     if general == specific:
         return True
+    if "?" not in general and "?" not in specific and "\x00" not in general:
+        return _covers_stars(general, specific)
     symbols = tuple(
         _ANY_RUN if tok == "*" else _ANY_ONE if tok == "?" else tok for tok in _tokens(specific)
     )
     return _covers(_tokens(general), symbols)
+
+
+def _covers_stars(general: str, specific: str) -> bool:
+    """``covers`` for patterns without ``?``: greedy leftmost matching of the literal chunks.
+
+    The covered pattern's ``*`` becomes a character no literal chunk holds, so only a ``*`` of
+    the general pattern can absorb it. For ``*``-only globs the leftmost match of each middle
+    chunk is always a safe choice, so this is exact, and linear in practice (``str.find``).
+    """
+    text = specific.replace("*", "\x00")
+    chunks = general.split("*")
+    if len(chunks) == 1:
+        return general == text
+    head, tail = chunks[0], chunks[-1]
+    end = len(text) - len(tail)
+    if end < len(head) or not text.startswith(head) or not text.endswith(tail):
+        return False
+    position = len(head)
+    for chunk in chunks[1:-1]:
+        found = text.find(chunk, position, end)
+        if found < 0:
+            return False
+        position = found + len(chunk)
+    return True
 
 
 @lru_cache(maxsize=4096)

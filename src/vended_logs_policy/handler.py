@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -24,8 +25,29 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service="vended-logs-policy")
-# INFO, never DEBUG: at DEBUG crhelper logs the presigned ResponseURL. No sleep on Delete.
-helper = CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
+
+
+def _cfn_resource() -> CfnResource:
+    """crhelper without the lambda, events and logs clients it builds for polling (never used).
+
+    ``CfnResource()`` builds them unless ``AWS_SAM_LOCAL`` is set, which it reads only there and
+    for polling; they were most of the cold start (about 90 ms, benchmarks/cold_start.py).
+    INFO, never DEBUG: at DEBUG crhelper logs the presigned ResponseURL. No sleep on Delete.
+    """
+    saved = os.environ.get("AWS_SAM_LOCAL")
+    os.environ["AWS_SAM_LOCAL"] = "true"
+    try:
+        resource = CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
+    finally:
+        if saved is None:
+            del os.environ["AWS_SAM_LOCAL"]
+        else:
+            os.environ["AWS_SAM_LOCAL"] = saved
+    resource._sam_local = saved  # type: ignore[attr-defined]  # private, missing from the stub
+    return resource
+
+
+helper = _cfn_resource()
 # crhelper logs the event and the presigned ResponseURL (a secret) at DEBUG: its loggers stay at
 # INFO or above even when POWERTOOLS_LOG_LEVEL=DEBUG is set to troubleshoot the function.
 copy_config_to_registered_loggers(

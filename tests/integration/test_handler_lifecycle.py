@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -326,3 +327,18 @@ def test_logs_hold_no_response_url(
     assert cfn.signature not in logged
     assert "X-Amz-Signature" not in logged
     assert "cfn-response" not in logged
+
+
+def test_crhelper_builds_no_client_at_start_up() -> None:
+    # GIVEN the handler module as Lambda imports it
+    from vended_logs_policy import handler
+
+    # THEN crhelper built none of its polling clients (we never poll), and AWS_SAM_LOCAL is back
+    built = [
+        n
+        for n in ("_lambda_client", "_events_client", "_logs_client")
+        if hasattr(handler.helper, n)
+    ]
+    assert built == []
+    assert "AWS_SAM_LOCAL" not in os.environ
+    assert getattr(handler.helper, "_sam_local", "missing") is None

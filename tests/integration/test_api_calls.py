@@ -1,0 +1,217 @@
+"""CloudWatch Logs API calls per request: behaviour, so asserted here (benchmarks/ reports them).
+
+An already compliant policy costs one read (``DescribeResourcePolicies``) and no write; a change
+costs a read, a write and a verifying read; Delete costs nothing. Counted with botocore's event
+hooks on the client the adapter uses (``before-call`` per API call, ``before-send`` per HTTP
+request, so a hidden retry would show) and, independently, by the strict layer's call log.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+
+from tests.support.events import RequestType, cfn_request
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.logs_server import LogsServer, logs_client
+from tests.support.response_endpoint import ResponseEndpoint
+from vended_logs_policy import handler
+from vended_logs_policy.logs import ResourcePolicies, make_client
+from vended_logs_policy.policy import Options, Scope, ensure, parse_document
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from botocore.model import OperationModel
+    from mypy_boto3_logs import CloudWatchLogsClient
+
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+NAME = "AWSLogDeliveryWrite20150319"
+SCOPE = Scope("aws", REGION, ACCOUNT)
+READ = "DescribeResourcePolicies"
+WRITE = "PutResourcePolicy"
+REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
+
+
+class CallCounter:
+    """One client's API calls (``before-call``) and HTTP requests (``before-send``)."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        self.requests = 0
+
+    def attach(self, client: CloudWatchLogsClient) -> CloudWatchLogsClient:
+        client.meta.events.register("before-call", self._on_call)
+        client.meta.events.register("before-send", self._on_send)
+        return client
+
+    def _on_call(self, model: OperationModel, **_: Any) -> None:
+        self.operations.append(model.name)
+
+    def _on_send(self, **_: Any) -> None:
+        self.requests += 1
+
+
+def report_text() -> str:
+    text: str = json.loads(REPORT.read_text())["resourcePolicies"][0]["policyDocument"]
+    return text
+
+
+def compliant_text() -> str:
+    return ensure(parse_document(report_text()), SCOPE).text
+
+
+def route53_text(number: int) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "route53.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/zone{number}:*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def seed(server: LogsServer, policies: dict[str, str]) -> None:
+    client = logs_client(server, REGION, out_of_band=True)
+    for name, text in policies.items():
+        client.put_resource_policy(policyName=name, policyDocument=text)
+
+
+def stored(server: LogsServer) -> str | None:
+    policies = logs_client(server, REGION, out_of_band=True).describe_resource_policies()
+    return next(
+        (p["policyDocument"] for p in policies["resourcePolicies"] if p["policyName"] == NAME),
+        None,
+    )
+
+
+def ensure_through_adapter(server: LogsServer) -> CallCounter:
+    counter = CallCounter()
+    client = counter.attach(make_client(REGION, endpoint_url=server.url))
+    ResourcePolicies(client).ensure(NAME, SCOPE, Options())
+    return counter
+
+
+def through_handler(
+    request_type: RequestType,
+    cfn: ResponseEndpoint,
+    context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[CallCounter, dict[str, Any]]:
+    """One request through the real lambda_handler, counting on the client it builds."""
+    counter = CallCounter()
+    real = handler.make_client  # type: ignore[attr-defined]
+
+    def make_counted(*args: Any, **kwargs: Any) -> CloudWatchLogsClient:
+        return counter.attach(real(*args, **kwargs))
+
+    monkeypatch.setattr(handler, "make_client", make_counted)
+    physical = None if request_type == "Create" else f"vended-logs-policy-{REGION}-{NAME}"
+    event = cfn_request(
+        request_type,
+        {"PolicyName": NAME},
+        response_url=cfn.url_for(f"api-calls-{request_type}"),
+        physical_resource_id=physical,
+    )
+    before = len(cfn.responses)
+    handler.lambda_handler(event, cast("LambdaContext", context))
+    answer = cfn.wait_for(before + 1)[-1].body
+    assert answer is not None
+    return counter, answer
+
+
+# ---- the adapter ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("others", [0, 9], ids=["alone", "region-at-its-quota-of-10"])
+def test_compliant_policy_costs_one_read_and_no_write(logs: LogsServer, others: int) -> None:
+    # GIVEN the policy already compliant (alone, or with 9 others: still one page of 50)
+    seed(logs, {NAME: compliant_text()} | {f"Other{i}": route53_text(i) for i in range(others)})
+
+    # WHEN the adapter ensures it
+    counter = ensure_through_adapter(logs)
+
+    # THEN one read and nothing else, on the client and at the server
+    assert counter.operations == [READ]
+    assert counter.requests == 1
+    assert logs.calls == [READ]
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["report-policy", "no-policy-yet"])
+def test_change_costs_read_write_and_verifying_read(logs: LogsServer, existing: bool) -> None:
+    # GIVEN the report's policy, or none at all
+    if existing:
+        seed(logs, {NAME: report_text()})
+
+    # WHEN the adapter ensures it
+    counter = ensure_through_adapter(logs)
+
+    # THEN read, write, read back: three calls, three HTTP requests, and the policy is fixed
+    assert counter.operations == [READ, WRITE, READ]
+    assert counter.requests == 3
+    assert logs.calls == [READ, WRITE, READ]
+    assert stored(logs) == compliant_text()
+
+
+# ---- the real handler ----------------------------------------------------------------------
+
+
+def test_create_then_update_then_delete_through_the_handler(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the report's policy
+    seed(logs, {NAME: report_text()})
+
+    # WHEN CloudFormation sends Create
+    created, answer = through_handler("Create", cfn, lambda_context, monkeypatch)
+    # THEN read, write and verifying read
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Data"]["Changed"] == "true"
+    assert created.operations == [READ, WRITE, READ]
+    assert created.requests == 3
+    assert logs.calls == [READ, WRITE, READ]
+
+    # WHEN an Update finds the policy compliant
+    calls_before = len(logs.calls)
+    updated, answer = through_handler("Update", cfn, lambda_context, monkeypatch)
+    # THEN one read and no write
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Data"]["Changed"] == "false"
+    assert updated.operations == [READ]
+    assert updated.requests == 1
+    assert logs.calls[calls_before:] == [READ]
+
+    # WHEN the stack is deleted
+    calls_before = len(logs.calls)
+    deleted, answer = through_handler("Delete", cfn, lambda_context, monkeypatch)
+    # THEN no call at all, and the policy stays
+    assert answer["Status"] == "SUCCESS"
+    assert deleted.operations == []
+    assert deleted.requests == 0
+    assert logs.calls[calls_before:] == []
+    assert stored(logs) == compliant_text()
+
+
+def test_repeated_create_on_a_compliant_policy_costs_one_read(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a compliant policy (CloudFormation retried a Create that already succeeded)
+    seed(logs, {NAME: compliant_text()})
+
+    # WHEN the Create arrives
+    counter, answer = through_handler("Create", cfn, lambda_context, monkeypatch)
+
+    # THEN one read and no write
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Data"]["Changed"] == "false"
+    assert counter.operations == [READ]
+    assert logs.calls == [READ]
