@@ -193,7 +193,11 @@ def test_refusals_are_clear_and_write_nothing(
 def test_make_target_runs_the_script_with_code_uri(env: dict[str, str]) -> None:
     # Given the Makefile
     # When make shows what `make stackset-template CODE_URI=...` would run
-    result = tools.run(["make", "-n", "stackset-template", f"CODE_URI={CODE_URI}"], env)
+    # (a fresh make, not a sub-make of `make test`, so it prints no "Entering directory" lines)
+    fresh = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    result = tools.run(
+        ["make", "--no-print-directory", "-n", "stackset-template", f"CODE_URI={CODE_URI}"], fresh
+    )
     assert result.returncode == 0, tools.explain(result)
     recipe = result.stdout.strip().splitlines()[-1]
     # Then it is this script, on template.yaml, with the code location, into stackset/
