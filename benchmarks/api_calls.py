@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,71 +22,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 from unittest import mock
 
-from benchmarks import REGION, ROOT, Result, use_dummy_aws
+from benchmarks import Result, use_dummy_aws
+from tests.support.call_counter import CallCounter
+from tests.support.policies import NAME, REGION, SCOPE, compliant_text, report_text, route53_text
 
 if TYPE_CHECKING:
-    from botocore.model import OperationModel
     from mypy_boto3_logs import CloudWatchLogsClient
 
     from tests.support.logs_server import LogsServer
     from tests.support.response_endpoint import ResponseEndpoint
 
-ACCOUNT: Final = "123456789012"
-NAME: Final = "AWSLogDeliveryWrite20150319"
 READ: Final = "DescribeResourcePolicies"
 WRITE: Final = "PutResourcePolicy"
 COMPLIANT: Final = (READ,)
 CHANGE: Final = (READ, WRITE, READ)
 NONE: Final[tuple[str, ...]] = ()
-REPORT_POLICY: Final = ROOT / "tests" / "data" / "report_policy.json"
-
-
-class CallCounter:
-    """Counts one client's API calls (``before-call``) and HTTP requests (``before-send``)."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-        self.requests = 0
-
-    def attach[C](self, client: C) -> C:
-        """Register on the client's own event system; returns the client."""
-        events = cast("Any", client).meta.events
-        events.register("before-call", self._on_call)
-        events.register("before-send", self._on_send)
-        return client
-
-    def _on_call(self, model: OperationModel, **_: Any) -> None:
-        self.operations.append(model.name)
-
-    def _on_send(self, **_: Any) -> None:
-        self.requests += 1
-
-
-def report_text() -> str:
-    """The field report's policy document (four per-state-machine ARNs)."""
-    text: str = json.loads(REPORT_POLICY.read_text(encoding="utf-8"))["resourcePolicies"][0][
-        "policyDocument"
-    ]
-    return text
-
-
-def compliant_text() -> str:
-    """The report's policy after ensure: what a second request finds."""
-    from vended_logs_policy import policy
-
-    scope = policy.Scope("aws", REGION, ACCOUNT)
-    return policy.ensure(policy.parse_document(report_text()), scope).text
-
-
-def other_policy(number: int) -> str:
-    """Another service's grant, to fill the region up to its quota of 10 policies."""
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"Service": "route53.amazonaws.com"},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/zone{number}:*",
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 SEEDS: Final[dict[str, Callable[[], dict[str, str]]]] = {
@@ -95,7 +44,7 @@ SEEDS: Final[dict[str, Callable[[], dict[str, str]]]] = {
     "the report's policy": lambda: {NAME: report_text()},
     "already compliant": lambda: {NAME: compliant_text()},
     "compliant, region at its quota of 10": lambda: (
-        {NAME: compliant_text()} | {f"Other{i}": other_policy(i) for i in range(9)}
+        {NAME: compliant_text()} | {f"Other{i}": route53_text(i) for i in range(9)}
     ),
 }
 
@@ -151,10 +100,10 @@ def seed(server: LogsServer, policies: dict[str, str]) -> None:
 def adapter_request(server: LogsServer, counter: CallCounter) -> None:
     """One ensure through the adapter, on a product-built client with the counter attached."""
     from vended_logs_policy.logs import ResourcePolicies, make_client
-    from vended_logs_policy.policy import Options, Scope
+    from vended_logs_policy.policy import Options
 
     client = counter.attach(make_client(REGION, endpoint_url=server.url))
-    ResourcePolicies(client).ensure(NAME, Scope("aws", REGION, ACCOUNT), Options())
+    ResourcePolicies(client).ensure(NAME, SCOPE, Options())
 
 
 @contextmanager

@@ -32,7 +32,14 @@ from benchmarks import (
     run_checked,
     use_dummy_aws,
 )
-from benchmarks.api_calls import ACCOUNT, NAME, compliant_text, report_text
+from tests.support.policies import (
+    NAME,
+    STATES,
+    compliant_text,
+    delivery_statement,
+    document,
+    report_text,
+)
 
 if TYPE_CHECKING:
     from tests.support.logs_server import LogsServer
@@ -40,20 +47,7 @@ if TYPE_CHECKING:
 TARGET: Final = 0.5
 DEFAULT_RUNS: Final = 15
 FIX_FILE: Final = "cloudwatchlogs-resourcebased-policy.json"
-MANUAL_FIX: Final = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [
-                f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*",
-            ],
-        }
-    ],
-}
+MANUAL_FIX: Final = document(delivery_statement([STATES]))
 
 
 class Rig:

@@ -49,7 +49,7 @@ from benchmarks import (
     timed,
     use_dummy_aws,
 )
-from benchmarks.api_calls import NAME, compliant_text, report_text
+from tests.support.policies import NAME, compliant_text, report_text
 
 if TYPE_CHECKING:
     from tests.support.logs_server import LogsServer

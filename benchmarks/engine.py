@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from itertools import count, pairwise
 from typing import Any, Final
 
-from benchmarks import REGION, Result
-from benchmarks.api_calls import ACCOUNT
+from benchmarks import Result
+from tests.support.policies import ARN, ROUTE53, SCOPE, delivery_statement, document
 
 SIZES: Final = (10, 100, 1000, 10000)
 LIMIT: Final = 5120
@@ -34,9 +34,6 @@ TARGET_SLOPE: Final = 1.15
 BUDGET_RESOURCES: Final = 20000
 MIN_RUNS: Final = 3
 MAX_RUNS: Final = 30
-ARN: Final = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
-DELIVERY: Final = "delivery.logs.amazonaws.com"
-ACTIONS: Final = ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 _salt = count()
 
@@ -45,34 +42,16 @@ def resources(size: int) -> list[str]:
     """``size`` resources, alternately covered by the wildcard and not, never seen before."""
     salt = next(_salt)
     return [
-        f"{ARN}/aws/vendedlogs/states/Orders{salt}-{i:05d}-Logs:log-stream:*"
+        f"{ARN}:/aws/vendedlogs/states/Orders{salt}-{i:05d}-Logs:log-stream:*"
         if i % 2 == 0
-        else f"{ARN}/aws/lambda/orders{salt}-{i:05d}:log-stream:*"
+        else f"{ARN}:/aws/lambda/orders{salt}-{i:05d}:log-stream:*"
         for i in range(size)
     ]
 
 
-def document(resource_list: list[str]) -> dict[str, Any]:
+def report_shaped(resource_list: list[str]) -> dict[str, Any]:
     """A delivery statement over the resources and another service's statement."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AWSLogDeliveryWrite",
-                "Effect": "Allow",
-                "Principal": {"Service": DELIVERY},
-                "Action": ACTIONS,
-                "Resource": resource_list,
-            },
-            {
-                "Sid": "Route53QueryLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "route53.amazonaws.com"},
-                "Action": ACTIONS,
-                "Resource": f"{ARN}/aws/route53/*",
-            },
-        ],
-    }
+    return document(delivery_statement(resource_list), ROUTE53)
 
 
 def at_limit() -> Iterator[str]:
@@ -81,18 +60,11 @@ def at_limit() -> Iterator[str]:
 
     while True:
         salt = next(_salt)
-        grown: list[str] = []
-        statement = {
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": DELIVERY},
-            "Action": ACTIONS,
-            "Resource": grown,
-        }
-        body = {"Version": "2012-10-17", "Statement": [statement]}
+        body = document(delivery_statement([]))
+        grown: list[str] = body["Statement"][0]["Resource"]
         for number in count(1):
             grown.append(
-                f"{ARN}/aws/vendedlogs/states/Pipeline{salt}-{number:03d}-Logs:log-stream:*"
+                f"{ARN}:/aws/vendedlogs/states/Pipeline{salt}-{number:03d}-Logs:log-stream:*"
             )
             if len(render(body)) > LIMIT:
                 grown.pop()
@@ -102,13 +74,12 @@ def at_limit() -> Iterator[str]:
 
 def time_one(text: str) -> tuple[float, float, int]:
     """Seconds to parse, seconds to ensure, and how many resources the wildcard absorbed."""
-    from vended_logs_policy.policy import Scope, ensure, parse_document
+    from vended_logs_policy.policy import ensure, parse_document
 
-    scope = Scope("aws", REGION, ACCOUNT)
     start = time.perf_counter()
     parsed = parse_document(text)
     middle = time.perf_counter()
-    outcome = ensure(parsed, scope)
+    outcome = ensure(parsed, SCOPE)
     end = time.perf_counter()
     return middle - start, end - middle, len(outcome.removed_resources)
 
@@ -130,7 +101,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> Result:
     details: list[str] = []
     points: list[tuple[int, float]] = []
     for size in sizes:
-        texts = [render(document(resources(size))) for _ in range(runs_for(size))]
+        texts = [render(report_shaped(resources(size))) for _ in range(runs_for(size))]
         timings = [time_one(text) for text in texts]
         parse = statistics.median(t[0] for t in timings)
         total = statistics.median(t[0] + t[1] for t in timings)

@@ -8,70 +8,33 @@ request, so a hidden retry would show) and, independently, by the strict layer's
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from tests.support.call_counter import CallCounter
 from tests.support.events import RequestType, cfn_request
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    NAME,
+    REGION,
+    SCOPE,
+    compliant_text,
+    report_text,
+    route53_text,
+)
 from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy import handler
 from vended_logs_policy.logs import ResourcePolicies, make_client
-from vended_logs_policy.policy import Options, Scope, ensure, parse_document
+from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-    from botocore.model import OperationModel
     from mypy_boto3_logs import CloudWatchLogsClient
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-SCOPE = Scope("aws", REGION, ACCOUNT)
 READ = "DescribeResourcePolicies"
 WRITE = "PutResourcePolicy"
-REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
-
-
-class CallCounter:
-    """One client's API calls (``before-call``) and HTTP requests (``before-send``)."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-        self.requests = 0
-
-    def attach(self, client: CloudWatchLogsClient) -> CloudWatchLogsClient:
-        client.meta.events.register("before-call", self._on_call)
-        client.meta.events.register("before-send", self._on_send)
-        return client
-
-    def _on_call(self, model: OperationModel, **_: Any) -> None:
-        self.operations.append(model.name)
-
-    def _on_send(self, **_: Any) -> None:
-        self.requests += 1
-
-
-def report_text() -> str:
-    text: str = json.loads(REPORT.read_text())["resourcePolicies"][0]["policyDocument"]
-    return text
-
-
-def compliant_text() -> str:
-    return ensure(parse_document(report_text()), SCOPE).text
-
-
-def route53_text(number: int) -> str:
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"Service": "route53.amazonaws.com"},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/zone{number}:*",
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def seed(server: LogsServer, policies: dict[str, str]) -> None:

@@ -22,20 +22,24 @@ from hypothesis import strategies as st
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    ARN,
+    DELIVERY,
+    NAME,
+    REGION,
+    SCOPE,
+    STATES,
+    delivery_statement,
+    document,
+)
 from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 from vended_logs_policy.handler import lambda_handler
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
-from vended_logs_policy.policy import Options, Scope
+from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-SCOPE = Scope("aws", REGION, ACCOUNT)
-DELIVERY = "delivery.logs.amazonaws.com"
-STATES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
 EVENT_EXAMPLES = 300
 DOCUMENT_EXAMPLES = 200
 FIXTURES = settings(
@@ -249,18 +253,11 @@ def test_the_event_strategy_reaches_every_branch() -> None:
 
 
 def statement(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "Sid": "AWSLogDeliveryWrite",
-        "Effect": "Allow",
-        "Principal": {"Service": DELIVERY},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/a:*"],
-    }
-    return base | overrides
+    return delivery_statement([f"{ARN}:/aws/vendedlogs/states/a:*"]) | overrides
 
 
-def policy_text(*statements: Any, **top: Any) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)} | top)
+def policy_text(*statements: dict[str, Any], **top: Any) -> str:
+    return json.dumps(document(*statements) | top)
 
 
 def deep(depth: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -12,13 +13,19 @@ from typing import Any
 import pytest
 
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    ACCOUNT,
+    NAME,
+    REGION,
+    REPORT,
+    ROUTE53,
+    STATES,
+    delivery_statement,
+    report_document,
+)
+from tests.support.policies import document as policy_document
 
 SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-WILDCARD = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
-REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
 
 
 def run(
@@ -47,12 +54,6 @@ def run(
         env=environ,
         timeout=60,
     )
-
-
-def report_document() -> dict[str, Any]:
-    payload = json.loads(REPORT.read_text())
-    document: dict[str, Any] = json.loads(payload["resourcePolicies"][0]["policyDocument"])
-    return document
 
 
 def stored(server: LogsServer, name: str = NAME) -> dict[str, Any] | None:
@@ -84,18 +85,7 @@ def test_render_turns_the_report_policy_into_the_report_fix() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert json.loads(lines[0]) == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AWSLogDeliveryWrite",
-                "Effect": "Allow",
-                "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [WILDCARD],
-            }
-        ],
-    }
+    assert json.loads(lines[0]) == policy_document(delivery_statement([STATES]))
     assert "4 resources covered by the wildcard" in result.stderr
 
 
@@ -122,7 +112,7 @@ def test_render_starts_empty_when_describe_output_lacks_the_name() -> None:
     # THEN the output is a new policy with the single wildcard statement
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert [s["Resource"] for s in document["Statement"]] == [[WILDCARD]]
+    assert [s["Resource"] for s in document["Statement"]] == [[STATES]]
 
 
 @pytest.mark.parametrize(
@@ -174,7 +164,7 @@ def test_plan_apply_plan_on_an_empty_account(logs: LogsServer) -> None:
     assert applied.returncode == 0, applied.stderr
     document = stored(logs)
     assert document is not None
-    assert document["Statement"][0]["Resource"] == [WILDCARD]
+    assert document["Statement"][0]["Resource"] == [STATES]
     # WHEN plan runs again THEN nothing is left to do
     again = run("plan", server=logs)
     assert again.returncode == 0, again.stderr
@@ -200,14 +190,7 @@ def test_apply_twice_writes_once(logs: LogsServer) -> None:
 def test_apply_keeps_another_services_grant(logs: LogsServer) -> None:
     # GIVEN the report's policy plus a Route 53 query logging statement
     document = report_document()
-    route53 = {
-        "Sid": "Route53QueryLogs",
-        "Effect": "Allow",
-        "Principal": {"Service": "route53.amazonaws.com"},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/*",
-    }
-    document["Statement"].append(route53)
+    document["Statement"].append(copy.deepcopy(ROUTE53))
     seed(logs, document)
     # WHEN apply runs
     result = run("apply", server=logs)
@@ -215,7 +198,7 @@ def test_apply_keeps_another_services_grant(logs: LogsServer) -> None:
     assert result.returncode == 0, result.stderr
     after = stored(logs)
     assert after is not None
-    assert route53 in after["Statement"]
+    assert ROUTE53 in after["Statement"]
 
 
 def test_plan_json_names_region_account_and_lengths(logs: LogsServer) -> None:

@@ -28,48 +28,28 @@ import pytest
 
 from tests.support.events import load_event
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    ARN,
+    DELIVERY,
+    NAME,
+    OUTSIDE,
+    PIPES,
+    REGION,
+    ROUTE53,
+    SCOPE,
+    STATES,
+    delivery_statement,
+    seeded_document,
+)
 from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy import policy
 from vended_logs_policy.logs import EnsureResult, LogsError, ResourcePolicies, Retry, make_client
-from vended_logs_policy.policy import Options, Scope
+from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-SCOPE = Scope("aws", REGION, ACCOUNT)
-DELIVERY = "delivery.logs.amazonaws.com"
-ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
-ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group"
-STATES = f"{ARN}:/aws/vendedlogs/states/*:*"
-PIPES = f"{ARN}:/aws/vendedlogs/pipes/*:*"
-ROUTE53 = {
-    "Sid": "Route53QueryLogs",
-    "Effect": "Allow",
-    "Principal": {"Service": "route53.amazonaws.com"},
-    "Action": ACTIONS,
-    "Resource": f"{ARN}:/aws/route53/*",
-}
-OUTSIDE = f"{ARN}:/aws/apigateway/welcome:*"
-REPORT_RESOURCES = [
-    f"{ARN}:/aws/vendedlogs/states/{name}-Logs:log-stream:*"
-    for name in ("HelloWorld", "InputOutput", "InputOutputStateMachine")
-]
-SEEDED: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": DELIVERY},
-            "Action": ACTIONS,
-            "Resource": [*REPORT_RESOURCES, OUTSIDE],
-        },
-        ROUTE53,
-    ],
-}
+SEEDED: dict[str, Any] = seeded_document()
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -163,15 +143,7 @@ def appended(document: dict[str, Any] | None, resource: str) -> dict[str, Any]:
             statement["Resource"] = [*as_list(statement["Resource"]), resource]
             break
     else:
-        statements.append(
-            {
-                "Sid": "AWSLogDeliveryWrite",
-                "Effect": "Allow",
-                "Principal": {"Service": DELIVERY},
-                "Action": ACTIONS,
-                "Resource": [resource],
-            }
-        )
+        statements.append(delivery_statement([resource]))
     result["Statement"] = statements
     return result
 

@@ -22,6 +22,19 @@ import pytest
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    ARN,
+    DELIVERY,
+    NAME,
+    OUTSIDE,
+    REGION,
+    REPORT_RESOURCES,
+    ROUTE53,
+    STATES,
+    delivery_statement,
+    document,
+    seeded_document,
+)
 from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 from vended_logs_policy import handler as handler_module
 from vended_logs_policy.handler import lambda_handler
@@ -30,42 +43,7 @@ from vended_logs_policy.logs import Retry
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-DELIVERY = "delivery.logs.amazonaws.com"
-ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
-ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group"
-STATES = f"{ARN}:/aws/vendedlogs/states/*:*"
-# Outside the default prefix: compaction must keep them, whatever happens.
-OUTSIDE = f"{ARN}:/aws/apigateway/welcome:*"
-ROUTE53 = {
-    "Sid": "Route53QueryLogs",
-    "Effect": "Allow",
-    "Principal": {"Service": "route53.amazonaws.com"},
-    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-    "Resource": f"{ARN}:/aws/route53/*",
-}
-STEP_FUNCTIONS_LOGS = [
-    f"{ARN}:/aws/vendedlogs/states/{name}-Logs:log-stream:*"
-    for name in ("HelloWorld", "InputOutput", "InputOutputStateMachine")
-]
-SEEDED = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AWSLogDeliveryWrite",
-                "Effect": "Allow",
-                "Principal": {"Service": DELIVERY},
-                "Action": ACTIONS,
-                "Resource": [*STEP_FUNCTIONS_LOGS, OUTSIDE],
-            },
-            ROUTE53,
-        ],
-    },
-    separators=(",", ":"),
-)
+SEEDED = json.dumps(seeded_document(), separators=(",", ":"))
 # Seconds the handler keeps back from the function's timeout (SAFETY_MARGIN, 5) plus one bounded
 # call (connect 2 + read 5): a function with less time than this cannot make even one call.
 ONE_CALL_BUDGET = sum(
@@ -307,7 +285,7 @@ def test_limit_exceeded_names_the_quota_and_the_others_without_retrying(
 ) -> None:
     # GIVEN ten other account-level policies (the quota) and none named like ours
     for other in OTHER_POLICIES:
-        seed(logs, json.dumps({"Version": "2012-10-17", "Statement": [ROUTE53]}), other)
+        seed(logs, json.dumps(document(ROUTE53)), other)
     # WHEN Create asks for a policy that does not exist yet
     answer = invoke(cfn, lambda_context)
     # THEN FAILED, naming the quota and the policies that fill it
@@ -338,16 +316,8 @@ PIPES = [f"{ARN}:/aws/vendedlogs/pipes/order-pipe-{n:03d}:*" for n in range(50)]
 
 def pipes_policy() -> str:
     """A delivery statement of EventBridge Pipes log groups: outside /aws/vendedlogs/states/."""
-    statement = {
-        "Sid": "AWSLogDeliveryWrite",
-        "Effect": "Allow",
-        "Principal": {"Service": DELIVERY},
-        "Action": ACTIONS,
-        "Resource": [*STEP_FUNCTIONS_LOGS, *PIPES],
-    }
-    text = json.dumps(
-        {"Version": "2012-10-17", "Statement": [statement, ROUTE53]}, separators=(",", ":")
-    )
+    statement = delivery_statement([*REPORT_RESOURCES, *PIPES])
+    text = json.dumps(document(statement, ROUTE53), separators=(",", ":"))
     assert 5000 < len(text) <= 5120, len(text)
     return text
 
@@ -398,7 +368,7 @@ def test_the_suggested_broader_prefix_fits_under_5120(
     answer = invoke(cfn, lambda_context, event)
     # THEN SUCCESS under 5120: the wildcard covers every pipe and state machine log group
     assert answer["Status"] == "SUCCESS", answer["Reason"]
-    assert answer["Data"]["RemovedResources"] == len(PIPES) + len(STEP_FUNCTIONS_LOGS)
+    assert answer["Data"]["RemovedResources"] == len(PIPES) + len(REPORT_RESOURCES)
     text = stored_text(logs)
     assert text is not None
     assert len(text) <= 5120

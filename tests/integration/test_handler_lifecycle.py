@@ -10,7 +10,6 @@ import io
 import json
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
@@ -18,28 +17,27 @@ import pytest
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext, context_in
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import (
+    ACCOUNT,
+    NAME,
+    PIPES,
+    REGION,
+    STATES,
+    delivery_statement,
+    document,
+    report_text,
+)
 from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy.handler import lambda_handler, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
 PHYSICAL = f"vended-logs-policy-{REGION}-{NAME}"
-STATES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
-PIPES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/pipes/*:*"
 CONDITIONS = {
     "StringEquals": {"aws:SourceAccount": [ACCOUNT]},
     "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{REGION}:{ACCOUNT}:*"]},
 }
-REPORT = Path(__file__).parent.parent / "data" / "report_policy.json"
-
-
-def report_text() -> str:
-    text: str = json.loads(REPORT.read_text())["resourcePolicies"][0]["policyDocument"]
-    return text
 
 
 def invoke(
@@ -93,14 +91,7 @@ def expected(
 
 
 def wildcard_statement(resources: list[str]) -> dict[str, Any]:
-    return {
-        "Sid": "AWSLogDeliveryWrite",
-        "Effect": "Allow",
-        "Principal": {"Service": "delivery.logs.amazonaws.com"},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": resources,
-        "Condition": CONDITIONS,
-    }
+    return delivery_statement(resources, Condition=CONDITIONS)
 
 
 def test_whole_lifecycle(
@@ -120,7 +111,7 @@ def test_whole_lifecycle(
         PHYSICAL,
         {"PolicyName": NAME, "PolicyLength": length, "Changed": "true", "RemovedResources": 4},
     )
-    assert fixed == {"Version": "2012-10-17", "Statement": [wildcard_statement([STATES])]}
+    assert fixed == document(wildcard_statement([STATES]))
     assert logs.calls_of("PutResourcePolicy") == 1
 
     # WHEN CloudFormation retries the same Create (asynchronous invocations repeat)

@@ -15,24 +15,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.logs_server import LogsServer, ServiceRules, logs_client, sts_client
+from tests.support.policies import ARN, NAME, delivery_statement
+from tests.support.policies import document as policy_document
 
-NAME = "AWSLogDeliveryWrite20150319"
 
-
-def document(resource: str = "arn:aws:logs:us-west-2:123456789012:log-group:/a:*") -> str:
+def document(resource: str = f"{ARN}:/a:*") -> str:
     return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": resource,
-                }
-            ],
-        },
-        separators=(",", ":"),
+        policy_document(delivery_statement(resource, sid=None)), separators=(",", ":")
     )
 
 

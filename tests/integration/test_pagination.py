@@ -14,48 +14,32 @@ import pytest
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
 from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy.handler import lambda_handler
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
-from vended_logs_policy.policy import Options, Scope
+from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
-SCOPE = Scope("aws", REGION, ACCOUNT)
-STATES = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
 OTHERS = [f"other-service-{n}" for n in range(8)]
 PAGE = 2
 READ = "DescribeResourcePolicies"
 
 
-def document(resource: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": resource,
-                }
-            ],
-        }
-    )
+def policy_text(resource: str) -> str:
+    return json.dumps(document(delivery_statement(resource, sid=None)))
 
 
 def seed(server: LogsServer, names: list[str], target_resource: str | None = None) -> None:
     """Other services' policies in this order, then ours (when given) last."""
     client = logs_client(server, REGION, out_of_band=True)
     for name in names:
-        resource = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/{name}/*:*"
-        client.put_resource_policy(policyName=name, policyDocument=document(resource))
+        resource = f"{ARN}:/aws/{name}/*:*"
+        client.put_resource_policy(policyName=name, policyDocument=policy_text(resource))
     if target_resource is not None:
-        client.put_resource_policy(policyName=NAME, policyDocument=document(target_resource))
+        client.put_resource_policy(policyName=NAME, policyDocument=policy_text(target_resource))
 
 
 def pages(server: LogsServer) -> list[list[str]]:
@@ -113,7 +97,7 @@ def test_handler_finds_the_policy_on_the_last_page_and_reads_every_page(
 ) -> None:
     # GIVEN nine policies in pages of two, ours (without the wildcard) alone on the fifth page
     logs = small_pages
-    seed(logs, OTHERS, target_resource=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/x:*")
+    seed(logs, OTHERS, target_resource=f"{ARN}:/x:*")
     layout = pages(logs)
     assert len(layout) == 5
     assert layout[-1] == [NAME]
@@ -124,7 +108,7 @@ def test_handler_finds_the_policy_on_the_last_page_and_reads_every_page(
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     after = stored(logs)
     assert STATES in after[NAME]
-    assert f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/x:*" in after[NAME]
+    assert f"{ARN}:/x:*" in after[NAME]
     assert {k: v for k, v in after.items() if k != NAME} == {
         k: v for k, v in before.items() if k != NAME
     }
@@ -233,7 +217,7 @@ def test_an_unknown_token_is_a_clear_error_not_a_partial_list(logs: LogsServer) 
 def test_ensure_through_the_adapter_counts_pages_in_its_result(logs: LogsServer) -> None:
     # GIVEN nine policies in pages of two, ours without the wildcard last
     logs.rules.max_page_size = PAGE
-    seed(logs, OTHERS, target_resource=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/x:*")
+    seed(logs, OTHERS, target_resource=f"{ARN}:/x:*")
     # WHEN the adapter ensures the wildcard
     result = adapter(logs).ensure(NAME, SCOPE, Options())
     # THEN one round: one listing, one write, one verifying listing (five pages each)

@@ -57,7 +57,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, cast
 from urllib.parse import parse_qs
 
@@ -65,10 +64,11 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from tests.support.loopback import LoopbackServer
+
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_sts import STSClient
-    from werkzeug.serving import BaseWSGIServer
 
 __all__ = [
     "OUT_OF_BAND_HEADER",
@@ -527,15 +527,12 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-class LogsServer:
+class LogsServer(LoopbackServer):
     """moto in server mode on 127.0.0.1 behind the strict layer; one per test session."""
 
-    host: Final = "127.0.0.1"
-
     def __init__(self) -> None:
+        super().__init__()
         self._layer: StrictLayer | None = None
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -552,16 +549,10 @@ class LogsServer:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._layer = StrictLayer(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(
+        server = make_server(
             self.host, 0, self._layer, threaded=True, request_handler=MotoRequestHandler
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"logs-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(server, "logs-server")
         return self
 
     def stop(self) -> None:
@@ -570,23 +561,7 @@ class LogsServer:
             return
         if self._layer is not None:
             self._layer.faults.release()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
 
     def reset(self) -> None:
         """Reset moto's state, the rules to their defaults, faults, hooks and the call log."""
@@ -601,21 +576,6 @@ class LogsServer:
         layer.log.clear()
 
     # ---- attributes ------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        if self._server is None:
-            raise RuntimeError("LogsServer is not started")
-        return int(self._server.server_port)
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The socket address actually bound."""
-        if self._server is None:
-            raise RuntimeError("LogsServer is not started")
-        host, port = self._server.socket.getsockname()[:2]
-        return str(host), int(port)
 
     @property
     def url(self) -> str:

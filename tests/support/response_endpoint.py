@@ -29,11 +29,12 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, Literal, Self
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import trustme
+
+from tests.support.loopback import LoopbackServer
 
 __all__ = ["MAX_BODY_BYTES", "ReceivedResponse", "ResponseEndpoint"]
 
@@ -168,19 +169,16 @@ class _TLSServer(ThreadingHTTPServer):
         """Stay quiet: a client that goes away mid-request is a test scenario, not a failure."""
 
 
-class ResponseEndpoint:
+class ResponseEndpoint(LoopbackServer):
     """HTTPS server on 127.0.0.1 with a trustme certificate, standing in for CloudFormation's S3."""
 
-    host: Final = "127.0.0.1"
-
     def __init__(self) -> None:
+        super().__init__()
         self._state = _State()
         self.signature = secrets.token_hex(32)
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._dir: Path | None = None
-        self._server: _TLSServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -192,54 +190,17 @@ class ResponseEndpoint:
         self._ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._cert.configure_cert(context)
-        self._server = _TLSServer(self, context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"cfn-endpoint-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(_TLSServer(self, context), "cfn-endpoint")
         return self
 
     def stop(self) -> None:
         """Stop serving and remove the CA file."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
-        self._server = self._thread = self._dir = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._dir = None
 
     # ---- addresses -------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        if self._server is None:
-            raise RuntimeError("ResponseEndpoint is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The socket address actually bound."""
-        if self._server is None:
-            raise RuntimeError("ResponseEndpoint is not started")
-        host, port = self._server.socket.getsockname()[:2]
-        return str(host), int(port)
 
     @property
     def ca_path(self) -> str:
