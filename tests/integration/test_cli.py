@@ -272,3 +272,20 @@ def test_apply_leaves_a_malformed_policy_alone(logs: LogsServer) -> None:
     client = logs_client(logs, REGION)
     texts = [p["policyDocument"] for p in client.describe_resource_policies()["resourcePolicies"]]
     assert texts == ['{"Statement": 5}']
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    # GIVEN the package run as a module, as README says `python -m vended_logs_policy` works
+    result = subprocess.run(
+        [sys.executable, "-m", "vended_logs_policy", "render", "--account", ACCOUNT,
+         "--region", REGION, "--no-source-conditions", "--input", str(REPORT)],
+        check=False, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    # THEN it prints the same compact document the console script prints
+    script = run(
+        "render", "--account", ACCOUNT, "--region", REGION, "--no-source-conditions",
+        "--input", str(REPORT),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == script.stdout
+    assert json.loads(result.stdout)["Statement"][0]["Resource"] == [STATES]
