@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from crhelper import CfnResource
-from crhelper.utils import _send_response  # type: ignore[attr-defined]  # missing from its stub
 
 from vended_logs_policy import properties
+from vended_logs_policy.answer import deliver
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, client_config, make_client
 from vended_logs_policy.policy import DEFAULT_POLICY_NAME, Scope
 from vended_logs_policy.properties import PropertyError
@@ -25,6 +26,28 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service="vended-logs-policy")
+
+
+# Answers stop this long before the function's timeout: crhelper's own timer fires 0.5 s before it.
+ANSWER_MARGIN = 1.0
+
+
+class _CfnResource(CfnResource):
+    """crhelper's lifecycle, with the answer sent by ``answer.deliver`` (bounded, 5xx retried)."""
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        # crhelper builds the body; ``send_response`` is how it lets a caller choose the sender.
+        super()._send(status, reason, send_response=self._deliver)  # type: ignore[misc]
+
+    def _deliver(self, url: str, body: dict[str, Any], ssl_verify: Any = None) -> None:
+        deliver(url, body, _time_left(getattr(self, "_context", None)))
+
+
+def _time_left(context: Any) -> Callable[[], float]:
+    """Seconds an answer may still take, from the Lambda context (30 s without one)."""
+    if context is None:
+        return lambda: 30.0
+    return lambda: context.get_remaining_time_in_millis() / 1000 - ANSWER_MARGIN
 
 
 def _cfn_resource() -> CfnResource:
@@ -37,7 +60,7 @@ def _cfn_resource() -> CfnResource:
     saved = os.environ.get("AWS_SAM_LOCAL")
     os.environ["AWS_SAM_LOCAL"] = "true"
     try:
-        resource = CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
+        resource = _CfnResource(json_logging=False, log_level="INFO", sleep_on_delete=0)
     finally:
         if saved is None:
             del os.environ["AWS_SAM_LOCAL"]
@@ -177,7 +200,7 @@ def _echo(value: Any, limit: int) -> str:
     return text
 
 
-def _answer_malformed(event: dict[str, Any], url: str, reason: str) -> None:
+def _answer_malformed(event: dict[str, Any], url: str, reason: str, context: Any) -> None:
     """FAILED for a request crhelper would mishandle (it could answer a stale ResponseURL)."""
     body = {
         "Status": "FAILED",
@@ -187,7 +210,7 @@ def _answer_malformed(event: dict[str, Any], url: str, reason: str) -> None:
         "NoEcho": False,
         **{k: _echo(event.get(k), ECHO_LIMITS[k]) for k in ECHOED_KEYS},
     }
-    _send_response(url, body)
+    deliver(url, body, _time_left(context))
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
@@ -198,7 +221,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
         url, reason = problem
         logger.error("malformed request", extra={"reason": reason})
         if url:  # without a ResponseURL there is no one to answer
-            _answer_malformed(event, url, reason)
+            _answer_malformed(event, url, reason, context)
         return
     logger.append_keys(
         request_type=event["RequestType"],

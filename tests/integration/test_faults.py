@@ -16,7 +16,6 @@ import time
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
-import crhelper.utils
 import pytest
 
 from tests.support.events import load_event
@@ -36,6 +35,7 @@ from tests.support.policies import (
     seeded_document,
 )
 from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
+from vended_logs_policy import answer
 from vended_logs_policy import handler as handler_module
 from vended_logs_policy.handler import lambda_handler
 from vended_logs_policy.logs import Retry
@@ -479,11 +479,10 @@ def test_too_short_a_timeout_fails_at_once_without_calling(
 
 
 @pytest.fixture
-def crhelper_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """crhelper's pauses between failed sends (2 s each), recorded instead of slept."""
+def answer_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The sender's pauses between failed sends, recorded instead of slept."""
     slept: list[float] = []
-    fake_time = SimpleNamespace(sleep=slept.append)
-    monkeypatch.setattr(crhelper.utils, "time", fake_time)
+    monkeypatch.setattr(answer, "time", SimpleNamespace(sleep=slept.append))
     return slept
 
 
@@ -491,40 +490,61 @@ def test_dropped_answers_are_sent_again_until_one_arrives(
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
-    crhelper_sleeps: list[float],
+    answer_sleeps: list[float],
 ) -> None:
     # GIVEN an endpoint that closes the first two connections without answering
     cfn.drop_next(2)
     # WHEN Create arrives
-    answer = invoke(cfn, lambda_context)
-    # THEN crhelper sent it again after each drop, and it was accepted exactly once, SUCCESS
-    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    response = invoke(cfn, lambda_context)
+    # THEN the answer was sent again after each drop, with backoff, and accepted exactly once
+    assert response["Status"] == "SUCCESS", response["Reason"]
     assert [r.outcome for r in cfn.received] == ["dropped", "dropped", "accepted"]
     assert len(cfn.responses) == 1
-    assert crhelper_sleeps == [2, 2]
-    assert [r.body for r in cfn.received] == [answer] * 3
+    assert answer_sleeps == [0.5, 1.0]
+    assert [r.body for r in cfn.received] == [response] * 3
     assert logs.calls_of("PutResourcePolicy") == 1
 
 
-def test_an_http_error_status_counts_as_delivered(
+def test_a_5xx_from_the_endpoint_is_retried_until_accepted(
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
-    crhelper_sleeps: list[float],
+    answer_sleeps: list[float],
 ) -> None:
-    # GIVEN a seeded policy and an endpoint that answers the first PUT 500 (S3: try again)
+    # GIVEN a seeded policy and an endpoint that answers the first two PUTs 503 (S3: slow down)
     seed(logs)
-    cfn.fail_next(1, status=500)
+    cfn.fail_next(2, status=503)
     # WHEN Create arrives and is handled
     event = load_event("create")
     event["ResponseURL"] = cfn.url_for(event["RequestId"])
     handle(event, lambda_context)
     assert_no_second_answer(cfn)
-    # THEN crhelper sent once and stopped: a known limit of crhelper 2.0.12 (any status is
-    # delivered), bounded by the resource's ServiceTimeout; the policy itself was ensured
-    [sent] = cfn.received
-    assert (sent.status, sent.outcome) == (500, "failed")
-    assert sent.body is not None
-    assert sent.body["Status"] == "SUCCESS"
-    assert crhelper_sleeps == []
+    # THEN the same SUCCESS was sent three times (crhelper alone would have stopped at the first
+    # 503) and accepted once; the policy itself was ensured
+    assert [(r.status, r.outcome) for r in cfn.received] == [
+        (503, "failed"),
+        (503, "failed"),
+        (200, "accepted"),
+    ]
+    bodies = [r.body for r in cfn.received]
+    assert all(b is not None and b["Status"] == "SUCCESS" for b in bodies)
+    assert answer_sleeps == [0.5, 1.0]
     assert_ensured(stored_text(logs))
+
+
+def test_a_4xx_from_the_endpoint_is_not_retried(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    answer_sleeps: list[float],
+) -> None:
+    # GIVEN an endpoint that refuses the PUT as S3 does an expired URL (403)
+    cfn.fail_next(1, status=403)
+    # WHEN Create arrives and is handled
+    event = load_event("create")
+    event["ResponseURL"] = cfn.url_for(event["RequestId"])
+    handle(event, lambda_context)
+    assert_no_second_answer(cfn)
+    # THEN it was sent once: a 4xx will not get better by sending the same body again
+    assert [(r.status, r.outcome) for r in cfn.received] == [(403, "failed")]
+    assert answer_sleeps == []

@@ -18,13 +18,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
-import crhelper.utils
 import pytest
 
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer
 from tests.support.response_endpoint import ResponseEndpoint
+from vended_logs_policy import answer
 from vended_logs_policy.handler import lambda_handler, logger
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ def test_failure_paths_log_no_response_url(
     lambda_context: FakeLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # GIVEN the function's log output captured, faults armed, and crhelper's 2 s pauses skipped
-    monkeypatch.setattr(crhelper.utils, "time", SimpleNamespace(sleep=lambda _: None))
+    # GIVEN the function's log output captured, faults armed, and the sender's pauses skipped
+    monkeypatch.setattr(answer, "time", SimpleNamespace(sleep=lambda _: None))
     arm_faults(logs, cfn)
     stream = io.StringIO()
     handler = logger.registered_handler
@@ -85,7 +85,7 @@ def test_failure_paths_log_no_response_url(
     assert len(cfn.responses) == 6
     assert [r.outcome for r in cfn.received].count("dropped") == 1
     assert logs.faults.pending() == 0
-    assert "Unexpected failure sending response to CloudFormation" in logged
+    assert "answer not delivered" in logged
     assert "malformed request" in logged
     # AND neither the log nor any answer's Reason holds the URL or its signature
     assert_no_secret(logged, cfn)
@@ -95,10 +95,10 @@ def test_failure_paths_log_no_response_url(
 SCRIPT = """
 import json, sys, types
 from typing import Any, cast
-import crhelper.utils
 from tests.support.lambda_context import FakeLambdaContext
+from vended_logs_policy import answer
 from vended_logs_policy.handler import lambda_handler, logger
-crhelper.utils.time = types.SimpleNamespace(sleep=lambda _: None)
+answer.time = types.SimpleNamespace(sleep=lambda _: None)
 logger.debug("debug-probe")
 for event in json.loads(sys.argv[1]):
     lambda_handler(event, cast(Any, FakeLambdaContext()))

@@ -1,0 +1,75 @@
+"""Delivering the answer to CloudFormation's presigned ResponseURL, bounded in time.
+
+crhelper 2.0.12 sends with no socket timeout (an endpoint that never answers blocks until the
+function times out) and counts any HTTP status as delivered (an S3 503 loses the answer). This
+sender bounds every attempt by the time left, retries connection errors and 5xx answers with
+backoff, and never retries a 4xx (an expired URL or a refused body will not get better). It never
+logs the URL: it is a presigned secret.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from http.client import HTTPException, HTTPSConnection
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="vended-logs-policy", child=True)
+
+ATTEMPTS = 5
+ATTEMPT_TIMEOUT = 5.0
+MAX_DELAY = 4.0
+
+
+def deliver(
+    url: str,
+    body: Mapping[str, Any],
+    time_left: Callable[[], float],
+    sleep: Callable[[float], None] | None = None,
+) -> bool:
+    """PUT the answer; True when CloudFormation's endpoint accepted it (2xx)."""
+    data = json.dumps(body).encode()
+    parts = urlsplit(url)
+    target = urlunsplit(("", "", parts.path, parts.query, ""))
+    for attempt in range(ATTEMPTS):
+        budget = time_left()
+        if budget <= 0:
+            break
+        try:
+            connection = HTTPSConnection(
+                parts.netloc,
+                timeout=min(ATTEMPT_TIMEOUT, budget),
+                context=ssl.create_default_context(),
+            )
+            try:
+                connection.request(
+                    "PUT",
+                    target,
+                    body=data,
+                    headers={"Content-Type": "", "Content-Length": str(len(data))},
+                )
+                status = connection.getresponse().status
+            finally:
+                connection.close()
+        except (OSError, HTTPException) as exc:
+            problem = type(exc).__name__
+        else:
+            if status < 500:
+                accepted = 200 <= status < 300
+                (logger.info if accepted else logger.error)(
+                    "answer sent", extra={"http_status": status, "attempt": attempt + 1}
+                )
+                return accepted
+            problem = f"HTTP {status}"
+        delay = min(MAX_DELAY, 0.5 * 2.0**attempt)
+        logger.warning("answer not delivered", extra={"problem": problem, "attempt": attempt + 1})
+        if attempt + 1 == ATTEMPTS or delay >= time_left():
+            break
+        (sleep or time.sleep)(delay)
+    logger.error("answer could not be delivered; CloudFormation waits for ServiceTimeout")
+    return False
