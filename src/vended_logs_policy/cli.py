@@ -111,8 +111,7 @@ def select_document(payload: Any, name: str) -> dict[str, Any] | None:
         return None
     if not isinstance(payload, dict):
         raise PolicyError("input must be a JSON object")
-    policy.check_document(payload)
-    return payload
+    return payload  # ensure checks it
 
 
 def _summary(name: str, outcome: Outcome, where: str) -> list[str]:
@@ -167,7 +166,10 @@ def cmd_render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
         raise CliError(f"input is not valid JSON: {exc.msg} at char {exc.pos}") from exc
     except PolicyError as exc:
         raise CliError(str(exc)) from exc
-    outcome = policy.ensure(document, scope, options)
+    try:
+        outcome = policy.ensure(document, scope, options)
+    except PolicyError as exc:
+        raise CliError(str(exc)) from exc
     out.write(outcome.text + "\n")
     err.write("\n".join(_summary(name, outcome, f"for {scope.account} {scope.region}")) + "\n")
     return EXIT_OK
@@ -189,6 +191,16 @@ class Account:
             if service == "logs":
                 return make_client(region, endpoint_url=self.endpoint_url, session=self.session)
             return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One live command's settings, read and checked once for every region it runs in."""
+
+    args: argparse.Namespace
+    account: Account
+    name: str
+    options: Options
 
 
 @dataclass(frozen=True)
@@ -226,7 +238,8 @@ def _account(args: argparse.Namespace) -> Account:
     return Account(parts[1], parts[4], session, args.endpoint_url)
 
 
-def _target(account: Account, region: str) -> Target:
+def _target(job: Job, region: str) -> Target:
+    account = job.account
     scope = Scope(partition=account.partition, region=region, account=account.account)
     return Target(scope, ResourcePolicies(account.client("logs", region)), account)
 
@@ -239,18 +252,12 @@ def _head(target: Target) -> dict[str, Any]:
     return {"region": target.scope.region, "account": target.scope.account}
 
 
-def plan_region(args: argparse.Namespace, account: Account, region: str) -> Report:
+def plan_region(job: Job, region: str) -> Report:
     """Exit 0 when the policy is compliant, 2 when a write is needed."""
-    name, options = _options(args)
-    target = _target(account, region)
-    stored = {p.name: p for p in target.policies.account_policies()}
-    current = stored.get(name)
-    try:
-        document = None if current is None else policy.parse_document(current.text)
-    except PolicyError as exc:
-        raise CliError(f"policy {name}: {exc}") from exc
-    outcome = policy.ensure(document, target.scope, options)
-    data = _head(target) | _outcome_json(name, outcome) | {"exists": current is not None}
+    name = job.name
+    target = _target(job, region)
+    outcome, exists = target.policies.plan(name, target.scope, job.options)
+    data = _head(target) | _outcome_json(name, outcome) | {"exists": exists}
     lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
     summary = (
         f"change needed ({outcome.before_length} -> {outcome.length} characters)"
@@ -262,15 +269,15 @@ def plan_region(args: argparse.Namespace, account: Account, region: str) -> Repo
     )
 
 
-def apply_region(args: argparse.Namespace, account: Account, region: str) -> Report:
+def apply_region(job: Job, region: str) -> Report:
     """Ensure the policy; a second run writes nothing."""
-    if args.dry_run:
-        report = plan_region(args, account, region)
+    if job.args.dry_run:
+        report = plan_region(job, region)
         report.code = EXIT_OK if report.code == EXIT_CHANGES else report.code
         return report
-    name, options = _options(args)
-    target = _target(account, region)
-    result = target.policies.ensure(name, target.scope, options)
+    name = job.name
+    target = _target(job, region)
+    result = target.policies.ensure(name, target.scope, job.options)
     outcome = result.outcome
     lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
     lines[-1] = f"  wrote {result.writes} time(s)" if result.writes else "  nothing to write"
@@ -300,17 +307,16 @@ def _uncovered_state_machines(
     return found
 
 
-def audit_region(args: argparse.Namespace, account: Account, region: str) -> Report:
+def audit_region(job: Job, region: str) -> Report:
     """Every account-level policy with its length and what the wildcard would absorb."""
-    _, options = _options(args)
-    target = _target(account, region)
+    target = _target(job, region)
     rows: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
     for stored in target.policies.account_policies():
         row: dict[str, Any] = {"policy_name": stored.name, "length": len(stored.text)}
         try:
             document = policy.parse_document(stored.text)
-            outcome = policy.ensure(document, target.scope, options)
+            outcome = policy.ensure(document, target.scope, job.options)
             row |= {"absorbable": len(outcome.removed_resources), "error": None}
             documents.append(document)
         except PolicyError as exc:
@@ -334,7 +340,7 @@ def audit_region(args: argparse.Namespace, account: Account, region: str) -> Rep
     }
     over = sum(1 for row in rows if row["length"] > CLASSIC_LIMIT)
     summary = f"{len(rows)} policies, {over} over {CLASSIC_LIMIT}, {per_log_group} per-log-group"
-    if args.state_machines:
+    if job.args.state_machines:
         machines = _uncovered_state_machines(target, documents)
         data["uncovered_state_machines"] = machines
         lines.append(f"  state machines logging to log groups no grant covers: {len(machines)}")
@@ -364,12 +370,12 @@ def _one_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
-type Command = Callable[[argparse.Namespace, Account, str], Report]
+type Command = Callable[[Job, str], Report]
 
 
-def _safely(command: Command, args: argparse.Namespace, account: Account, region: str) -> Report:
+def _safely(command: Command, job: Job, region: str) -> Report:
     try:
-        return command(args, account, region)
+        return command(job, region)
     except (CliError, LogsError, ValueError) as exc:
         message = _one_line(exc)
         return Report(
@@ -387,14 +393,16 @@ def _worst(codes: list[int]) -> int:
 
 def run_live(command: Command, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """One region (full output) or many at once (one line each and a total)."""
+    name, options = _options(args)
     account = _account(args)
+    job = Job(args, account, name, options)
     regions = _regions(args, account)
     if regions is None:
-        report = command(args, account, str(account.session.region_name))
+        report = command(job, str(account.session.region_name))
         _emit(args, out, report.data, report.lines)
         return report.code
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
-        reports = list(pool.map(lambda r: _safely(command, args, account, r), regions))
+        reports = list(pool.map(lambda r: _safely(command, job, r), regions))
     code = _worst([r.code for r in reports])
     errors = sum(1 for r in reports if r.code == EXIT_ERROR)
     changes = sum(1 for r in reports if r.code == EXIT_CHANGES)

@@ -132,7 +132,7 @@ def _ensure(event: dict[str, Any], context: LambdaContext, scope: Scope) -> None
             "PolicyName": result.name,
             "PolicyLength": outcome.length,
             "Changed": "true" if result.writes else "false",
-            "RemovedResources": len(outcome.removed_resources) if result.writes else 0,
+            "RemovedResources": len(outcome.removed_resources),
         }
     )
     logger.info(

@@ -149,7 +149,6 @@ class ResourcePolicies:
     def __init__(self, client: CloudWatchLogsClient, retry: Retry | None = None) -> None:
         self._client = client
         self._retry = retry or Retry()
-        self.calls: list[str] = []
 
     def _call[T](
         self,
@@ -164,7 +163,6 @@ class ResourcePolicies:
                     f"no time left to call CloudWatch Logs {operation} before the deadline",
                     "DeadlineExceeded",
                 )
-            self.calls.append(operation)
             try:
                 return call()
             except ClientError as exc:
@@ -230,6 +228,11 @@ class ResourcePolicies:
             explain,
         )
 
+    def plan(self, name: str, scope: Scope, options: Options) -> tuple[Outcome, bool]:
+        """What ensure would write (one read, no write), and whether the policy exists."""
+        current = _named(self.account_policies(), name)
+        return _merge(name, current, scope, options), current is not None
+
     def ensure(self, name: str, scope: Scope, options: Options) -> EnsureResult:
         """Make the named policy hold the wildcard: read, merge, write, verify; retry on a race."""
         reads = writes = rounds = 0
@@ -238,7 +241,7 @@ class ResourcePolicies:
         existed = any(p.name == name for p in stored)
         while True:
             rounds += 1
-            current = next((p for p in stored if p.name == name), None)
+            current = _named(stored, name)
             outcome = _merge(name, current, scope, options)
             if not outcome.changed:
                 return EnsureResult(name, outcome, writes, reads, rounds, existed)
@@ -246,7 +249,7 @@ class ResourcePolicies:
             writes += 1
             stored = self.account_policies()
             reads += 1
-            after = next((p for p in stored if p.name == name), None)
+            after = _named(stored, name)
             if after is not None and not _merge(name, after, scope, options).changed:
                 return EnsureResult(name, outcome, writes, reads, rounds, existed)
             # Another writer replaced the document after our write: merge its version again.
@@ -263,17 +266,16 @@ class ResourcePolicies:
         self.put(name, outcome.text, lambda exc: _put_reason(name, exc, outcome, stored, new))
 
 
+def _named(stored: list[StoredPolicy], name: str) -> StoredPolicy | None:
+    return next((p for p in stored if p.name == name), None)
+
+
 def _merge(name: str, current: StoredPolicy | None, scope: Scope, options: Options) -> Outcome:
     try:
         document = None if current is None else policy.parse_document(current.text)
         return policy.ensure(document, scope, options)
     except PolicyError as exc:
         raise LogsError(f"policy {name} left unchanged: {exc}", "InvalidPolicyDocument") from exc
-    except RecursionError as exc:  # JSON nesting json.loads parses but the engine cannot walk
-        raise LogsError(
-            f"policy {name} left unchanged: policy document is nested too deeply",
-            "InvalidPolicyDocument",
-        ) from exc
 
 
 def _call_reason(operation: str, exc: ClientError) -> str:

@@ -6,11 +6,10 @@ and ``logs:PutLogEvents``; it is recognised by Effect, Principal and Action, nev
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from vended_logs_policy.glob import covers
@@ -114,7 +113,7 @@ class Outcome:
     removed_resources: tuple[str, ...]
     uncovered_resources: tuple[str, ...]
     before_length: int
-    limit: int = field(default=CLASSIC_LIMIT)
+    limit: int = CLASSIC_LIMIT
 
     @property
     def length(self) -> int:
@@ -203,27 +202,40 @@ def _check_condition(statement: Mapping[str, Any], where: str) -> None:
             raise PolicyError(f"{where}: Condition.{operator} must be an object")
 
 
-def check_document(document: Mapping[str, Any]) -> None:
-    """Raise PolicyError when the parts the engine reads are not in IAM's JSON grammar."""
-    if "Version" in document and not isinstance(document["Version"], str):
-        raise PolicyError("policy Version must be a string")
-    try:  # what we write back must render: no NaN or infinity, no lone surrogates
-        render(document).encode("utf-8")
+def _statements(document: Mapping[str, Any]) -> list[Any]:
+    """``Statement`` as a list, whichever form the document uses (absent: none)."""
+    raw = document.get("Statement", [])
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(raw, list):
+        return list(raw)
+    raise PolicyError("policy Statement must be an object or a list of objects")
+
+
+def _rendered(document: Mapping[str, Any]) -> str:
+    """The compact rendering, or PolicyError when the document cannot be written back."""
+    try:
+        text = render(document)
+        text.encode("utf-8")
     except (ValueError, TypeError, RecursionError) as exc:
         raise PolicyError(
             "policy document holds a value that cannot be written back as JSON "
             "(NaN, Infinity, a lone surrogate, or nesting too deep)"
         ) from exc
-    if "Statement" not in document:
-        return
-    raw = document["Statement"]
-    if isinstance(raw, dict):
-        statements: Sequence[Any] = [raw]
-    elif isinstance(raw, list):
-        statements = raw
-    else:
-        raise PolicyError("policy Statement must be an object or a list of objects")
-    for index, statement in enumerate(statements):
+    return text
+
+
+def check_document(document: Mapping[str, Any]) -> None:
+    """Raise PolicyError when the document cannot be edited and written back without loss."""
+    _rendered(document)
+    _check_grammar(document)
+
+
+def _check_grammar(document: Mapping[str, Any]) -> None:
+    """Raise PolicyError when the parts the engine reads are not in IAM's JSON grammar."""
+    if "Version" in document and not isinstance(document["Version"], str):
+        raise PolicyError("policy Version must be a string")
+    for index, statement in enumerate(_statements(document)):
         where = f"Statement[{index}]"
         if not isinstance(statement, dict):
             raise PolicyError(f"{where} must be an object")
@@ -329,13 +341,13 @@ def _find_host(statements: list[Statement], wanted: tuple[Any, ...]) -> Statemen
     return None
 
 
-def _new_statement(resources: list[str], scope: Scope, options: Options) -> Statement:
+def _new_statement(scope: Scope, options: Options) -> Statement:
     statement: Statement = {
-        "Sid": "",
+        "Sid": "",  # chosen once compaction has dropped what it drops
         "Effect": "Allow",
         "Principal": {"Service": DELIVERY_SERVICE},
         "Action": list(DELIVERY_ACTIONS),
-        "Resource": resources,
+        "Resource": [],
     }
     if options.source_conditions:
         statement["Condition"] = scope.source_conditions()
@@ -364,13 +376,16 @@ def _removable_by(statement: Statement, anchor: _Anchor) -> bool:
 
 
 def _compact(
-    statements: list[Statement], anchors: list[_Anchor], protected: set[int]
+    statements: list[Statement], anchors: list[_Anchor]
 ) -> tuple[list[Statement], list[str]]:
-    """Drop resources an anchor covers; drop statements left with none. Returns what was removed."""
+    """Drop resources an anchor covers; drop statements left with none. Returns what was removed.
+
+    Anchors themselves are never removed (a statement we add holds only anchors).
+    """
     kept: list[Statement] = []
     removed: list[str] = []
     for statement in statements:
-        if id(statement) in protected or not _delivery_only(statement):
+        if not _delivery_only(statement):
             kept.append(statement)
             continue
         own = {a.index for a in anchors if a.statement is statement}
@@ -419,21 +434,20 @@ def ensure(
         Prefixes, source conditions and compaction; defaults to ``Options()``.
     """
     options = options or Options()
-    original: Document = {} if document is None else copy.deepcopy(dict(document))
-    check_document(original)
-    result = copy.deepcopy(original)
-    if document is None:
-        result = {"Version": POLICY_VERSION}
-    raw = result.get("Statement", [])
-    was_single = isinstance(raw, dict)
-    statements: list[Statement] = [raw] if isinstance(raw, dict) else list(raw)
+    original: Document = {} if document is None else dict(document)
+    before = _rendered(original)
+    _check_grammar(original)
+    # The working copy comes from the checked rendering: a faithful deep copy of any JSON, at any
+    # depth json accepts (copy.deepcopy recurses in Python and fails sooner).
+    result: Document = {"Version": POLICY_VERSION} if document is None else json.loads(before)
+    was_single = isinstance(result.get("Statement"), dict)
+    statements: list[Statement] = _statements(result)
 
     wanted = _normal_conditions(
         {"Condition": scope.source_conditions()} if options.source_conditions else {}
     )
     anchors: list[_Anchor] = []
     added: list[str] = []
-    new_resources: list[str] = []
     new_statement: Statement | None = None
     for prefix in options.effective_prefixes():
         wildcard = scope.wildcard(prefix)
@@ -442,7 +456,7 @@ def ensure(
             host = _find_host(statements, wanted)
             if host is None:
                 if new_statement is None:
-                    new_statement = _new_statement(new_resources, scope, options)
+                    new_statement = _new_statement(scope, options)
                     statements.append(new_statement)
                 host = new_statement
             resources = _as_list(host["Resource"])
@@ -454,8 +468,7 @@ def ensure(
 
     removed: list[str] = []
     if options.compact:
-        protected = {id(new_statement)} if new_statement is not None else set()
-        statements, removed = _compact(statements, anchors, protected)
+        statements, removed = _compact(statements, anchors)
     if new_statement is not None:
         new_statement["Sid"] = _free_sid([s for s in statements if s is not new_statement])
 
@@ -468,7 +481,7 @@ def ensure(
         added_resources=tuple(added),
         removed_resources=tuple(removed),
         uncovered_resources=tuple(_uncovered(statements, anchors)),
-        before_length=len(render(original)) if document is not None else 0,
+        before_length=len(before) if document is not None else 0,
     )
 
 
@@ -490,9 +503,7 @@ def log_group_target(log_group_arn: str) -> str | None:
 def grants_delivery_to(documents: Sequence[Mapping[str, Any]], target: str, scope: Scope) -> bool:
     """Whether any statement of the documents grants delivery on every ARN the target matches."""
     for document in documents:
-        raw = document.get("Statement", [])
-        statements = [raw] if isinstance(raw, dict) else list(raw)
-        for statement in statements:
+        for statement in _statements(document):
             if _grants_delivery(statement, scope) and any(
                 covers(resource, target) for resource in _as_list(statement["Resource"])
             ):

@@ -379,7 +379,9 @@ def test_the_suggested_broader_prefix_fits_under_5120(
 UNEDITABLE = {
     "not-json": SEEDED[:-7] + "<<truncated",
     "nested-too-deeply": SEEDED.replace(
-        '"Action"', '"Condition":{"StringEquals":{"x":' + "[" * 2000 + "]" * 2000 + '}},"Action"', 1
+        '"Action"',
+        '"Condition":{"StringEquals":{"x":' + "[" * 25_000 + "]" * 25_000 + '}},"Action"',
+        1,
     ),
     "repeated-key": SEEDED.replace('"Effect":"Allow"', '"Effect":"Allow","Effect":"Deny"', 1),
 }
@@ -392,6 +394,7 @@ def test_a_policy_the_engine_cannot_read_is_left_unchanged(
     # GIVEN a stored policy the engine cannot edit without guessing (the service would refuse to
     # store some of these; moto stores any string)
     logs.rules.require_json = False
+    logs.rules.document_limit = 51200  # the nesting json refuses still fits the newer limit
     seed(logs, text)
     # WHEN Create arrives
     answer = invoke(cfn, lambda_context)
