@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from cfnlint.template import Template
 
-
-def _load_support() -> ModuleType:
-    """Load rules/_vended_logs.py by its path.
-
-    cfn-lint imports each rule file as a top-level module without putting its directory on
-    sys.path, so an import statement can't find the helper (and under pytest the name `rules`
-    may already mean tests/rules).
-    """
-    path = Path(__file__).resolve().with_name("_vended_logs.py")
-    name = "vended_logs_policy_lint_support"
-    loaded = sys.modules.get(name)
-    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
-        return loaded
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
-
+# cfn-lint imports each rule file by its path, without rules/ on sys.path: put it there so the
+# shared helper (a module name no other package uses) imports like any other module.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 if TYPE_CHECKING:
     from rules import _vended_logs as support
 else:
-    support = _load_support()
+    import _vended_logs as support
 
 
 class StateMachineLogGroupOutsideVendedLogs(CloudFormationLintRule):  # type: ignore[misc]
