@@ -21,23 +21,17 @@ from botocore.exceptions import ClientError
 from tests.support.events import load_event
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.logs_server import LogsServer, logs_client
+from tests.support.policies import ACCOUNT, NAME, REGION, delivery_statement, document
+from tests.support.policies import route53_statement as _route53
 from tests.support.response_endpoint import ResponseEndpoint
 from vended_logs_policy.glob import matches
+from vended_logs_policy.policy import render
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
-NAME = "AWSLogDeliveryWrite20150319"
 CLI = str(Path(sys.executable).parent / "vended-logs-policy")
-ROUTE53 = {
-    "Sid": "Route53QueryLogsToCloudWatchLogs",
-    "Effect": "Allow",
-    "Principal": {"Service": "route53.amazonaws.com"},
-    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-    "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/route53/*",
-}
+ROUTE53 = _route53(sid="Route53QueryLogsToCloudWatchLogs")
 
 
 def arn(log_group: str) -> str:
@@ -48,23 +42,33 @@ def arn(log_group: str) -> str:
 def grown_policy(limit: int = 5120) -> dict[str, Any]:
     """The report's policy, grown one state machine at a time until the next one cannot fit."""
     names = ["HelloWorld", "InputOutputStateMachine-GrBZXWGHTyuW", "InputOutput"]
-    resources = [arn(f"/aws/vendedlogs/states/{n}-Logs") for n in names]
-    statement = {
-        "Sid": "AWSLogDeliveryWrite",
-        "Effect": "Allow",
-        "Principal": {"Service": "delivery.logs.amazonaws.com"},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": resources,
-    }
-    document = {"Version": "2012-10-17", "Statement": [statement, ROUTE53]}
+    grown = document(
+        delivery_statement([arn(f"/aws/vendedlogs/states/{n}-Logs") for n in names]), ROUTE53
+    )
+    resources = grown["Statement"][0]["Resource"]
     number = 1
     while True:
-        candidate = arn(f"/aws/vendedlogs/states/OrderPipeline{number:03d}-StateMachine-Logs")
-        resources.append(candidate)
-        if len(json.dumps(document, separators=(",", ":"))) > limit:
+        resources.append(arn(f"/aws/vendedlogs/states/OrderPipeline{number:03d}-StateMachine-Logs"))
+        if len(render(grown)) > limit:
             resources.pop()
-            return document
+            return grown
         number += 1
+
+
+def seed_grown(server: LogsServer) -> dict[str, Any]:
+    """Store the grown policy; return it."""
+    grown = grown_policy()
+    logs_client(server, REGION).put_resource_policy(policyName=NAME, policyDocument=render(grown))
+    return grown
+
+
+def check_after(server: LogsServer, failures: list[str], who: str) -> tuple[int, bool]:
+    """The stored policy's length, and whether the Route 53 grant survived (a failure if not)."""
+    after = stored(server)
+    kept = ROUTE53 in after["Statement"]
+    if not kept:
+        failures.append(f"{who} lost the Route 53 grant")
+    return len(render(after)), kept
 
 
 def step_functions_append(server: LogsServer, log_group: str) -> str:
@@ -72,10 +76,10 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
     client = logs_client(server, REGION)
     policies = client.describe_resource_policies()["resourcePolicies"]
     text = next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
-    document = json.loads(text)
+    current = json.loads(text)
     delivery = [
         s
-        for s in document["Statement"]
+        for s in current["Statement"]
         if s.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
     ]
     target = arn(log_group)
@@ -87,9 +91,7 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
             return "already covered by the wildcard: nothing appended, state machine created"
     delivery[0]["Resource"].append(target)
     try:
-        client.put_resource_policy(
-            policyName=NAME, policyDocument=json.dumps(document, separators=(",", ":"))
-        )
+        client.put_resource_policy(policyName=NAME, policyDocument=render(current))
     except ClientError as exc:
         return (
             f"{exc.response['Error']['Code']}: the append does not fit -> "
@@ -125,17 +127,14 @@ def stored(server: LogsServer) -> dict[str, Any]:
 
 
 def custom_resource_lifecycle(server: LogsServer) -> list[str]:
-    """events/ through the real Lambda handler; crhelper answers over TLS to a local endpoint."""
+    """events/ through the real Lambda handler, answering over TLS to a local endpoint."""
     os.environ["AWS_REGION"] = REGION
     os.environ["AWS_ENDPOINT_URL"] = server.url
     server.reset()
-    seed = grown_policy()
-    logs_client(server, REGION).put_resource_policy(
-        policyName=NAME, policyDocument=json.dumps(seed, separators=(",", ":"))
-    )
+    seed = seed_grown(server)
     failures: list[str] = []
     print("\n4. the custom resource, as CloudFormation drives it (events/ through lambda_handler)")
-    print(f"   policy before: {len(json.dumps(seed, separators=(',', ':')))} characters")
+    print(f"   policy before: {len(render(seed))} characters")
     with ResponseEndpoint() as endpoint:
         os.environ["SSL_CERT_FILE"] = endpoint.ca_path
         from vended_logs_policy.handler import lambda_handler, logger
@@ -172,12 +171,8 @@ def custom_resource_lifecycle(server: LogsServer) -> list[str]:
         print(f"   the function logged {len(lines)} JSON lines; presigned URL in them: {leaked}")
         if leaked:
             failures.append("the presigned ResponseURL reached the logs")
-    after = stored(server)
-    length = len(json.dumps(after, separators=(",", ":")))
-    kept = ROUTE53 in after["Statement"]
+    length, kept = check_after(server, failures, "the custom resource")
     print(f"   policy after: {length} characters; Route 53 grant kept: {kept}")
-    if not kept:
-        failures.append("the custom resource lost the Route 53 grant")
     return failures
 
 
@@ -188,11 +183,8 @@ def main() -> int:
     failures: list[str] = []
     with LogsServer() as server:
         print(f"local CloudWatch Logs endpoint (moto, strict layer): {server.url}")
-        seeded = grown_policy()
-        logs_client(server, REGION).put_resource_policy(
-            policyName=NAME, policyDocument=json.dumps(seeded, separators=(",", ":"))
-        )
-        before = len(json.dumps(seeded, separators=(",", ":")))
+        seeded = seed_grown(server)
+        before = len(render(seeded))
         count = len(seeded["Statement"][0]["Resource"])
         print(
             f"\n1. the report's policy, grown: {count} state machine ARNs, "
@@ -212,12 +204,8 @@ def main() -> int:
         if cli(server, "plan") != 0:
             failures.append("plan after apply should exit 0")
 
-        after = stored(server)
-        length = len(json.dumps(after, separators=(",", ":")))
-        kept = ROUTE53 in after["Statement"]
+        length, kept = check_after(server, failures, "apply")
         print(f"\n3. after: {before} -> {length} characters; Route 53 grant kept: {kept}")
-        if not kept:
-            failures.append("the Route 53 grant was lost")
         outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
         print(f"   the same new state machine now: {outcome}")
         if "already covered" not in outcome:
