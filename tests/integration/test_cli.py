@@ -289,3 +289,58 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == script.stdout
     assert json.loads(result.stdout)["Statement"][0]["Resource"] == [STATES]
+
+
+def test_apply_dry_run_plans_and_writes_nothing(logs: LogsServer) -> None:
+    # GIVEN the report's policy
+    seed(logs, report_document())
+    puts = logs.calls_of("PutResourcePolicy")
+    # WHEN apply --dry-run runs
+    result = run("apply", "--dry-run", "--json", server=logs)
+    # THEN it reports the change plan's way, exits 0 (not plan's 2), and writes nothing
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changed"] is True
+    assert logs.calls_of("PutResourcePolicy") == puts
+    assert stored(logs) == report_document()
+
+
+def test_audit_reports_an_unreadable_policy_and_goes_on(logs: LogsServer) -> None:
+    # GIVEN a stored policy the engine cannot read, beside the report's
+    logs.rules.require_json = False
+    seed(logs, report_document())
+    logs_client(logs, REGION).put_resource_policy(policyName="Broken", policyDocument="{oops")
+    # WHEN audit runs
+    result = run("audit", "--json", server=logs)
+    # THEN both are listed: the broken one with its error, the other with its figures
+    assert result.returncode == 0, result.stderr
+    rows = {r["policy_name"]: r for r in json.loads(result.stdout)["policies"]}
+    assert rows["Broken"]["absorbable"] is None
+    assert "not valid JSON" in rows["Broken"]["error"]
+    assert rows[NAME]["absorbable"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("plan", "--regions", " , "), "", "--regions needs region names or 'all'"),
+        (("render", "--account", ACCOUNT, "--region", REGION), "[1]", "must be a JSON object"),
+        (("render", "--account", ACCOUNT, "--region", REGION), '{"resourcePolicies": {}}',
+         "resourcePolicies must be a list"),
+        (("render", "--account", ACCOUNT, "--region", REGION),
+         '{"resourcePolicies": [{"policyName": "AWSLogDeliveryWrite20150319"}]}',
+         "policyDocument must be a string"),
+        (("render", "--account", ACCOUNT, "--region", REGION, "--input", "/nonexistent/p.json"),
+         "", "cannot read /nonexistent/p.json"),
+        (("plan", "--prefix", "nope", "--regions", "us-east-1,eu-west-1"), "",
+         "--prefix: log group prefix 'nope' must start with '/'"),
+    ],
+)  # fmt: skip
+def test_more_bad_input_is_one_line_exit_1(
+    logs: LogsServer, args: tuple[str, ...], stdin: str, message: str
+) -> None:
+    result = run(*args, server=logs, stdin=stdin)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("vended-logs-policy: error: ")
+    assert message in line
+    assert logs.calls_of("PutResourcePolicy") == 0

@@ -333,3 +333,25 @@ def test_crhelper_builds_no_client_at_start_up() -> None:
     assert built == []
     assert "AWS_SAM_LOCAL" not in os.environ
     assert getattr(handler.helper, "_sam_local", "missing") is None
+
+
+def test_an_unexpected_error_fails_with_a_short_reason_and_no_traceback(
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a defect deep in the function (here: building the client raises KeyError)
+    from vended_logs_policy import handler
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise KeyError("secret-internal-detail")
+
+    monkeypatch.setattr(handler, "make_client", broken)
+    # WHEN Create arrives
+    answer = invoke("create", cfn, lambda_context)
+    # THEN FAILED with the stable id and a reason that points to the log, not at the internals
+    assert answer["Status"] == "FAILED"
+    assert answer["PhysicalResourceId"] == PHYSICAL
+    assert answer["Reason"] == "unexpected KeyError; see the function's log"
+    assert logs.calls == []
