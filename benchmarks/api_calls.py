@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from unittest import mock
 
 from benchmarks import Result, use_dummy_aws
-from tests.support.call_counter import CallCounter
-from tests.support.policies import NAME, REGION, SCOPE, compliant_text, report_text, route53_text
+from local_aws.call_counter import CallCounter
+from local_aws.policies import NAME, REGION, SCOPE, compliant_text, report_text, route53_text
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-    from tests.support.logs_server import LogsServer
-    from tests.support.response_endpoint import ResponseEndpoint
+    from local_aws.logs_server import LogsServer
+    from local_aws.response_endpoint import ResponseEndpoint
 
 READ: Final = "DescribeResourcePolicies"
 WRITE: Final = "PutResourcePolicy"
@@ -89,7 +89,7 @@ class Count:
 
 def seed(server: LogsServer, policies: dict[str, str]) -> None:
     """Reset the server and store the policies, without recording those calls."""
-    from tests.support.logs_server import logs_client
+    from local_aws.logs_server import logs_client
 
     server.reset()
     client = logs_client(server, REGION, out_of_band=True)
@@ -99,8 +99,8 @@ def seed(server: LogsServer, policies: dict[str, str]) -> None:
 
 def adapter_request(server: LogsServer, counter: CallCounter) -> None:
     """One ensure through the adapter, on a product-built client with the counter attached."""
+    from vended_logs_policy.engine.policy import Options
     from vended_logs_policy.logs import ResourcePolicies, make_client
-    from vended_logs_policy.policy import Options
 
     client = counter.attach(make_client(REGION, endpoint_url=server.url))
     ResourcePolicies(client).ensure(NAME, SCOPE, Options())
@@ -139,8 +139,8 @@ def quiet_handler_logs() -> Iterator[None]:
 
 def handler_request(request_type: str, endpoint: ResponseEndpoint, counter: CallCounter) -> None:
     """One CloudFormation request through the real ``lambda_handler``; it must succeed."""
-    from tests.support.events import cfn_request
-    from tests.support.lambda_context import FakeLambdaContext
+    from local_aws.events import cfn_request
+    from local_aws.lambda_context import FakeLambdaContext
     from vended_logs_policy.handler import lambda_handler
 
     physical = None if request_type == "Create" else f"vended-logs-policy-{REGION}-{NAME}"
@@ -181,8 +181,8 @@ def describe(calls: tuple[str, ...]) -> str:
 def run() -> Result:
     """Count the calls of every case against its expected calls."""
     use_dummy_aws()
-    from tests.support.logs_server import LogsServer
-    from tests.support.response_endpoint import ResponseEndpoint
+    from local_aws.logs_server import LogsServer
+    from local_aws.response_endpoint import ResponseEndpoint
 
     with LogsServer() as server, ResponseEndpoint() as endpoint:
         settings = {"AWS_ENDPOINT_URL": server.url, "SSL_CERT_FILE": endpoint.ca_path}

@@ -32,7 +32,7 @@ from benchmarks import (
     run_checked,
     use_dummy_aws,
 )
-from tests.support.policies import (
+from local_aws.policies import (
     NAME,
     STATES,
     compliant_text,
@@ -42,7 +42,7 @@ from tests.support.policies import (
 )
 
 if TYPE_CHECKING:
-    from tests.support.logs_server import LogsServer
+    from local_aws.logs_server import LogsServer
 
 TARGET: Final = 0.5
 DEFAULT_RUNS: Final = 15
@@ -76,7 +76,7 @@ class Rig:
 
     def stored(self) -> str:
         """The policy document the server holds."""
-        from tests.support.logs_server import logs_client
+        from local_aws.logs_server import logs_client
 
         client = logs_client(self.server, REGION, out_of_band=True)
         policies = client.describe_resource_policies()["resourcePolicies"]
@@ -86,7 +86,7 @@ class Rig:
         self, commands: list[list[str]], check: Callable[[str], bool]
     ) -> Callable[[], float]:
         """One timed run of the commands in sequence, after reseeding; checked afterwards."""
-        from tests.support.logs_server import logs_client
+        from local_aws.logs_server import logs_client
 
         def run() -> float:
             self.server.reset()
@@ -106,7 +106,7 @@ class Rig:
 def run(runs: int = DEFAULT_RUNS) -> Result:
     """Time both sides and compare their medians."""
     use_dummy_aws()
-    from tests.support.logs_server import LogsServer
+    from local_aws.logs_server import LogsServer
 
     workdir = Path(tempfile.mkdtemp(prefix="vlp-apply-"))
     fixed = compliant_text()

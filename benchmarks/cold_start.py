@@ -49,11 +49,11 @@ from benchmarks import (
     timed,
     use_dummy_aws,
 )
-from tests.support.policies import NAME, compliant_text, report_text
+from local_aws.policies import NAME, compliant_text, report_text
 
 if TYPE_CHECKING:
-    from tests.support.logs_server import LogsServer
-    from tests.support.response_endpoint import ResponseEndpoint
+    from local_aws.logs_server import LogsServer
+    from local_aws.response_endpoint import ResponseEndpoint
 
 TARGET: Final = 1.25
 DEFAULT_RUNS: Final = 21
@@ -172,7 +172,7 @@ class CreateRig:
 
     def event(self) -> dict[str, object]:
         """A Create request answered to the ResponseEndpoint."""
-        from tests.support.events import cfn_request
+        from local_aws.events import cfn_request
 
         return cfn_request(
             "Create",
@@ -195,7 +195,7 @@ class CreateRig:
 
     def runner(self, code: str, extra: Mapping[str, str], handler: bool) -> Callable[[], float]:
         """One timed run: reseed, run the child, check the answer and the stored policy."""
-        from tests.support.logs_server import logs_client
+        from local_aws.logs_server import logs_client
 
         env = self.env(extra)
         argv = [str(PYTHON), "-c", code]
@@ -300,8 +300,8 @@ def run(
 ) -> Result:
     """Measure the chosen layouts; ``function_dir`` is a ``sam build`` function folder."""
     use_dummy_aws()
-    from tests.support.logs_server import LogsServer
-    from tests.support.response_endpoint import ResponseEndpoint
+    from local_aws.logs_server import LogsServer
+    from local_aws.response_endpoint import ResponseEndpoint
 
     workdir = Path(tempfile.mkdtemp(prefix="vlp-cold-start-"))
     ratios: list[float] = []

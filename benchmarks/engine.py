@@ -24,7 +24,7 @@ from itertools import count, pairwise
 from typing import Any, Final
 
 from benchmarks import Result
-from tests.support.policies import ARN, ROUTE53, SCOPE, delivery_statement, document
+from local_aws.policies import ARN, ROUTE53, SCOPE, delivery_statement, document
 
 SIZES: Final = (10, 100, 1000, 10000)
 LIMIT: Final = 5120
@@ -56,7 +56,7 @@ def report_shaped(resource_list: list[str]) -> dict[str, Any]:
 
 def at_limit() -> Iterator[str]:
     """Fresh report-shaped policies of just under 5120 characters, covered ARNs only."""
-    from vended_logs_policy.policy import render
+    from vended_logs_policy.engine.policy import render
 
     while True:
         salt = next(_salt)
@@ -74,7 +74,7 @@ def at_limit() -> Iterator[str]:
 
 def time_one(text: str) -> tuple[float, float, int]:
     """Seconds to parse, seconds to ensure, and how many resources the wildcard absorbed."""
-    from vended_logs_policy.policy import ensure, parse_document
+    from vended_logs_policy.engine.policy import ensure, parse_document
 
     start = time.perf_counter()
     parsed = parse_document(text)
@@ -96,7 +96,7 @@ def slope(small: tuple[int, float], large: tuple[int, float]) -> float:
 
 def run(sizes: tuple[int, ...] = SIZES) -> Result:
     """Time the engine at each size and on a policy at the classic limit."""
-    from vended_logs_policy.policy import render
+    from vended_logs_policy.engine.policy import render
 
     details: list[str] = []
     points: list[tuple[int, float]] = []

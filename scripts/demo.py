@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from tests.support.events import load_event
-from tests.support.lambda_context import FakeLambdaContext
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import ACCOUNT, NAME, REGION, delivery_statement, document
-from tests.support.policies import route53_statement as _route53
-from tests.support.response_endpoint import ResponseEndpoint
-from vended_logs_policy.glob import matches
-from vended_logs_policy.policy import render
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import ACCOUNT, NAME, REGION, delivery_statement, document
+from local_aws.policies import route53_statement as _route53
+from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.engine.glob import matches
+from vended_logs_policy.engine.policy import render
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -29,9 +29,9 @@ os.environ.update(
 
 import pytest  # noqa: E402
 
-from tests.support.lambda_context import FakeLambdaContext  # noqa: E402
-from tests.support.logs_server import LogsServer  # noqa: E402
-from tests.support.response_endpoint import ResponseEndpoint  # noqa: E402
+from local_aws.lambda_context import FakeLambdaContext  # noqa: E402
+from local_aws.logs_server import LogsServer  # noqa: E402
+from local_aws.response_endpoint import ResponseEndpoint  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from vended_logs_policy import policy
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, PolicyError, Scope
 from vended_logs_policy.logs import LogsError, ResourcePolicies, make_client
-from vended_logs_policy.policy import CLASSIC_LIMIT, Options, Outcome, PolicyError, Scope
 from vended_logs_policy.properties import PropertyError, policy_name, prefixes
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2

@@ -18,8 +18,8 @@ from crhelper import CfnResource
 
 from vended_logs_policy import properties
 from vended_logs_policy.answer import deliver
+from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, Scope
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, client_config, make_client
-from vended_logs_policy.policy import DEFAULT_POLICY_NAME, Scope
 from vended_logs_policy.properties import PropertyError
 
 if TYPE_CHECKING:

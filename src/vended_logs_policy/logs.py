@@ -19,8 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vended_logs_policy import policy
-from vended_logs_policy.policy import Options, Outcome, PolicyError, Scope
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.policy import Options, Outcome, PolicyError, Scope
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

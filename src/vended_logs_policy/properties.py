@@ -7,7 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vended_logs_policy.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES, Options, check_prefix
+from vended_logs_policy.engine.policy import (
+    DEFAULT_POLICY_NAME,
+    DEFAULT_PREFIXES,
+    Options,
+    check_prefix,
+)
 
 # CloudFormation documents ^([^:*\/]+\/?)*[^:*\/]+$ (1-255) for a resource policy name; this is
 # that rule narrowed to printable ASCII without spaces (template.yaml's AllowedPattern is the same).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.response_endpoint import ResponseEndpoint
+from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.answer import ATTEMPTS, deliver
 
 BODY = {"Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "p", "Data": {}}

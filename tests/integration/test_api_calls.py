@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from tests.support.call_counter import CallCounter
-from tests.support.events import RequestType, cfn_request
-from tests.support.lambda_context import FakeLambdaContext
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import (
+from local_aws.call_counter import CallCounter
+from local_aws.events import RequestType, cfn_request
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import (
     NAME,
     REGION,
     SCOPE,
@@ -24,10 +24,10 @@ from tests.support.policies import (
     report_text,
     route53_text,
 )
-from tests.support.response_endpoint import ResponseEndpoint
+from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy import handler
+from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.logs import ResourcePolicies, make_client
-from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

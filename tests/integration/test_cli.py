@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import (
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import (
     ACCOUNT,
     NAME,
     REGION,
@@ -23,7 +23,7 @@ from tests.support.policies import (
     delivery_statement,
     report_document,
 )
-from tests.support.policies import document as policy_document
+from local_aws.policies import document as policy_document
 
 SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import boto3
 
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import ACCOUNT, NAME, report_document
 from tests.integration.test_cli import run, seed
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import ACCOUNT, NAME, report_document
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2")
 

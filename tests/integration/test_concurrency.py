@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support.events import load_event
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import (
+from local_aws.events import load_event
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import (
     ARN,
     DELIVERY,
     NAME,
@@ -41,10 +41,10 @@ from tests.support.policies import (
     delivery_statement,
     seeded_document,
 )
-from tests.support.response_endpoint import ResponseEndpoint
-from vended_logs_policy import policy
+from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.logs import EnsureResult, LogsError, ResourcePolicies, Retry, make_client
-from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -372,7 +372,7 @@ def test_ensures_and_services_writing_at_once_lose_nothing(logs: LogsServer) -> 
 HANDLER_SCRIPT = """
 import json, sys
 from typing import Any, cast
-from tests.support.lambda_context import FakeLambdaContext
+from local_aws.lambda_context import FakeLambdaContext
 from vended_logs_policy.handler import lambda_handler
 lambda_handler(json.loads(sys.argv[1]), cast(Any, FakeLambdaContext(timeout_seconds=60)))
 """

@@ -1,6 +1,6 @@
 """Faults through the real ``lambda_handler``: every request still gets one answer, nothing is lost.
 
-CloudWatch Logs is moto behind the strict layer (tests/support/logs_server.py), whose ``faults``
+CloudWatch Logs is moto behind the strict layer (local_aws/logs_server.py), whose ``faults``
 answer a call with an error, hold it, or let it hang, without reaching moto. crhelper sends each
 answer over real TLS to the test's HTTPS endpoint. The handler's retry sleeps are recorded, not
 slept (``backoffs``): its budget and full-jitter delays are still computed, so the tests can
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from tests.support.events import load_event
-from tests.support.lambda_context import FakeLambdaContext
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import (
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import (
     ARN,
     DELIVERY,
     NAME,
@@ -34,7 +34,7 @@ from tests.support.policies import (
     document,
     seeded_document,
 )
-from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
+from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 from vended_logs_policy import answer
 from vended_logs_policy import handler as handler_module
 from vended_logs_policy.handler import lambda_handler

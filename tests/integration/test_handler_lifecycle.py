@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from tests.support.events import load_event
-from tests.support.lambda_context import FakeLambdaContext, context_in
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import (
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext, context_in
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import (
     ACCOUNT,
     NAME,
     PIPES,
@@ -27,7 +27,7 @@ from tests.support.policies import (
     document,
     report_text,
 )
-from tests.support.response_endpoint import ResponseEndpoint
+from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.handler import lambda_handler, logger
 
 if TYPE_CHECKING:

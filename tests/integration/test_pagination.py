@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from tests.support.events import load_event
-from tests.support.lambda_context import FakeLambdaContext
-from tests.support.logs_server import LogsServer, logs_client
-from tests.support.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
-from tests.support.response_endpoint import ResponseEndpoint
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
+from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.handler import lambda_handler
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
-from vended_logs_policy.policy import Options
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

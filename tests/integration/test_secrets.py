@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from tests.support.events import load_event
-from tests.support.lambda_context import FakeLambdaContext
-from tests.support.logs_server import LogsServer
-from tests.support.response_endpoint import ResponseEndpoint
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer
+from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy import answer
 from vended_logs_policy.handler import lambda_handler, logger
 
@@ -95,7 +95,7 @@ def test_failure_paths_log_no_response_url(
 SCRIPT = """
 import json, sys, types
 from typing import Any, cast
-from tests.support.lambda_context import FakeLambdaContext
+from local_aws.lambda_context import FakeLambdaContext
 from vended_logs_policy import answer
 from vended_logs_policy.handler import lambda_handler, logger
 answer.time = types.SimpleNamespace(sleep=lambda _: None)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from vended_logs_policy import properties
-from vended_logs_policy.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
+from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
 
 from . import _tools as tools
 

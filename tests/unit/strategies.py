@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from vended_logs_policy.policy import Options, Scope
+from vended_logs_policy.engine.policy import Options, Scope
 
 # The field report's placeholders (PROBLEM.md). Spelled out here, not imported from the engine,
 # so that a wrong constant in the engine makes the tests fail.
@@ -35,7 +35,7 @@ SOURCE_CONDITIONS: dict[str, Any] = {
     "StringEquals": {"aws:SourceAccount": [ACCOUNT]},
     "ArnLike": {"aws:SourceArn": [f"{ARN_BASE}:*"]},
 }
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "local_aws" / "data"
 
 # Prefixes the options draw from: nested ones, a sibling tree, and a name prefix without "/".
 PREFIX_POOL = ("/aws/vendedlogs/states/", "/aws/vendedlogs/", "/aws/lambda/", STATES + "prod-")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vended_logs_policy.glob import covers, matches
+from vended_logs_policy.engine.glob import covers, matches
 
 WILDCARDS = "*?"
 

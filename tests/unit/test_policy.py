@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from vended_logs_policy.policy import (
+from vended_logs_policy.engine.policy import (
     Options,
     PolicyError,
     Scope,

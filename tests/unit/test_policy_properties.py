@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vended_logs_policy.glob import covers
-from vended_logs_policy.policy import (
+from vended_logs_policy.engine.glob import covers
+from vended_logs_policy.engine.policy import (
     Options,
     Outcome,
     PolicyError,

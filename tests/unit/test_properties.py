@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vended_logs_policy.policy import Options
+from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.properties import PropertyError, ResourceProperties, parse
 
 from .strategies import json_values

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vended_logs_policy.glob import covers
+from vended_logs_policy.engine.glob import covers
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")

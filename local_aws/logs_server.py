@@ -64,7 +64,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
-from tests.support.loopback import LoopbackServer
+from local_aws.loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

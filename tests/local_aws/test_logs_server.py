@@ -14,9 +14,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.logs_server import LogsServer, ServiceRules, logs_client, sts_client
-from tests.support.policies import ARN, NAME, delivery_statement
-from tests.support.policies import document as policy_document
+from local_aws.logs_server import LogsServer, ServiceRules, logs_client, sts_client
+from local_aws.policies import ARN, NAME, delivery_statement
+from local_aws.policies import document as policy_document
 
 
 def document(resource: str = f"{ARN}:/a:*") -> str:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from vended_logs_policy.policy import Scope, ensure, parse_document
+from vended_logs_policy.engine.policy import Scope, ensure, parse_document
 
 ACCOUNT: Final = "123456789012"
 REGION: Final = "us-west-2"
@@ -35,7 +35,7 @@ REPORT_RESOURCES: Final = tuple(
     for name in ("HelloWorld", "InputOutput", "InputOutputStateMachine")
 )
 # describe-resource-policies output from the field report.
-REPORT: Final = Path(__file__).resolve().parents[1] / "data" / "report_policy.json"
+REPORT: Final = Path(__file__).resolve().parent / "data" / "report_policy.json"
 
 
 def delivery_statement(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from crhelper.utils import _send_response  # type: ignore[attr-defined]  # stub omits it
 
-from tests.support.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
+from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 
 
 def body(request_id: str, reason: str = "") -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from tests.support.lambda_context import DEFAULT_FUNCTION_ARN
+from local_aws.lambda_context import DEFAULT_FUNCTION_ARN
 
 __all__ = [
     "DEFAULT_STACK_ID",
@@ -19,7 +19,7 @@ __all__ = [
     "load_event",
 ]
 
-EVENTS_DIR: Final = Path(__file__).resolve().parents[2] / "events"
+EVENTS_DIR: Final = Path(__file__).resolve().parents[1] / "events"
 RESOURCE_TYPE: Final = "Custom::VendedLogsPolicy"
 DEFAULT_STACK_ID: Final = (
     "arn:aws:cloudformation:us-west-2:123456789012:stack/vended-logs-policy-test/"

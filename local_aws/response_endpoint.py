@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import trustme
 
-from tests.support.loopback import LoopbackServer
+from local_aws.loopback import LoopbackServer
 
 __all__ = ["MAX_BODY_BYTES", "ReceivedResponse", "ResponseEndpoint"]
 
