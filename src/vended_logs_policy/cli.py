@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, PolicyError, Scope
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, Scope
+from vended_logs_policy.errors import PolicyError
 from vended_logs_policy.logs import LogsError, ResourcePolicies, make_client
 from vended_logs_policy.properties import PropertyError, policy_name, prefixes
 

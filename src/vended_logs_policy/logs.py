@@ -20,7 +20,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.policy import Options, Outcome, PolicyError, Scope
+from vended_logs_policy.engine.policy import Options, Outcome, Scope
+from vended_logs_policy.errors import PolicyError
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

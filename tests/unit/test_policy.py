@@ -10,7 +10,6 @@ import pytest
 
 from vended_logs_policy.engine.policy import (
     Options,
-    PolicyError,
     Scope,
     ensure,
     grants_delivery_to,
@@ -18,6 +17,7 @@ from vended_logs_policy.engine.policy import (
     parse_document,
     render,
 )
+from vended_logs_policy.errors import PolicyError
 
 from .strategies import (
     ACCOUNT,

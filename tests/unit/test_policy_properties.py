@@ -19,12 +19,12 @@ from vended_logs_policy.engine.glob import covers
 from vended_logs_policy.engine.policy import (
     Options,
     Outcome,
-    PolicyError,
     ensure,
     grants_delivery_to,
     log_group_target,
     parse_document,
 )
+from vended_logs_policy.errors import PolicyError
 
 from .strategies import (
     ACTIONS,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vended_logs_policy.engine.glob import covers
+from vended_logs_policy.errors import InvalidInputError, PolicyError
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -31,10 +32,6 @@ Document = dict[str, Any]
 Statement = dict[str, Any]
 
 
-class PolicyError(ValueError):
-    """The input is not a policy document this engine can edit without losing meaning."""
-
-
 @dataclass(frozen=True)
 class Scope:
     """Partition, region and account whose log groups the wildcard grants."""
@@ -45,11 +42,11 @@ class Scope:
 
     def __post_init__(self) -> None:
         if not _PARTITION.fullmatch(self.partition):
-            raise ValueError(f"partition {self.partition!r} is not an AWS partition name")
+            raise InvalidInputError(f"partition {self.partition!r} is not an AWS partition name")
         if not _REGION.fullmatch(self.region):
-            raise ValueError(f"region {self.region!r} is not an AWS region name")
+            raise InvalidInputError(f"region {self.region!r} is not an AWS region name")
         if not _ACCOUNT.fullmatch(self.account):
-            raise ValueError(f"account {self.account!r} is not a 12-digit AWS account id")
+            raise InvalidInputError(f"account {self.account!r} is not a 12-digit AWS account id")
 
     def wildcard(self, prefix: str) -> str:
         """Return the resource ARN that covers every log group whose name starts with prefix."""
@@ -69,13 +66,13 @@ def check_prefix(prefix: str) -> str:
     """Return prefix when it is a log group name prefix, else raise ValueError saying why."""
     shown = ascii(prefix) if len(str(prefix)) <= 40 else ascii(str(prefix)[:37]) + "..."
     if not isinstance(prefix, str) or not prefix:
-        raise ValueError("a log group prefix must be a non-empty string")
+        raise InvalidInputError("a log group prefix must be a non-empty string")
     if not prefix.startswith("/"):
-        raise ValueError(f"log group prefix {shown} must start with '/'")
+        raise InvalidInputError(f"log group prefix {shown} must start with '/'")
     if "*" in prefix or "?" in prefix:
-        raise ValueError(f"log group prefix {shown} must not contain wildcards ('*' or '?')")
+        raise InvalidInputError(f"log group prefix {shown} must not contain wildcards ('*' or '?')")
     if not _LOG_GROUP_NAME.fullmatch(prefix):
-        raise ValueError(
+        raise InvalidInputError(
             f"log group prefix {shown} may only hold letters, digits and . - _ / # "
             "(at most 512 characters)"
         )
@@ -92,7 +89,7 @@ class Options:
 
     def __post_init__(self) -> None:
         if not self.prefixes:
-            raise ValueError("at least one log group prefix is needed")
+            raise InvalidInputError("at least one log group prefix is needed")
         for prefix in self.prefixes:
             check_prefix(prefix)
 
