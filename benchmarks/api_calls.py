@@ -123,7 +123,7 @@ def counting_handler(counter: CallCounter) -> Iterator[None]:
 @contextmanager
 def quiet_handler_logs() -> Iterator[None]:
     """Send the handler's log lines (Powertools and crhelper) to a buffer while in the block."""
-    from vended_logs_policy import handler
+    from vended_logs_policy.function import custom_resource as handler
 
     streams: list[tuple[logging.StreamHandler[Any], Any]] = []
     for name in (handler.logger.name, "crhelper"):
@@ -141,7 +141,7 @@ def handler_request(request_type: str, endpoint: ResponseEndpoint, counter: Call
     """One CloudFormation request through the real ``lambda_handler``; it must succeed."""
     from local_aws.events import cfn_request
     from local_aws.lambda_context import FakeLambdaContext
-    from vended_logs_policy.handler import lambda_handler
+    from vended_logs_policy.function.custom_resource import lambda_handler
 
     physical = None if request_type == "Create" else f"vended-logs-policy-{REGION}-{NAME}"
     event = cfn_request(

@@ -67,7 +67,7 @@ EXIT: Final = "\nimport os\nos._exit(0)\n"
 CREATE_HANDLER: Final = (
     """
 import json, os, time
-from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.function.custom_resource import lambda_handler
 
 class Context:
     function_name = "vended-logs-policy"

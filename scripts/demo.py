@@ -137,7 +137,7 @@ def custom_resource_lifecycle(server: LogsServer) -> list[str]:
     print(f"   policy before: {len(render(seed))} characters")
     with ResponseEndpoint() as endpoint:
         os.environ["SSL_CERT_FILE"] = endpoint.ca_path
-        from vended_logs_policy.handler import lambda_handler, logger
+        from vended_logs_policy.function.custom_resource import lambda_handler, logger
 
         # The function's JSON logs go to a buffer; the demo shows what CloudFormation received.
         captured = io.StringIO()

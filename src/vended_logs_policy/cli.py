@@ -8,17 +8,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, Scope
-from vended_logs_policy.errors import PolicyError
-from vended_logs_policy.logs import LogsError, ResourcePolicies, make_client
-from vended_logs_policy.properties import PropertyError, policy_name, prefixes
+from vended_logs_policy.errors import PolicyError, VendedLogsPolicyError
+from vended_logs_policy.function.properties import PropertyError, policy_name, prefixes
+
+if TYPE_CHECKING:
+    from vended_logs_policy.adapters.clients import Clients
+    from vended_logs_policy.service import PolicyService
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 MAX_PARALLEL_REGIONS = 8
@@ -178,20 +180,15 @@ def cmd_render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 
 @dataclass(frozen=True)
 class Account:
-    """Who we are (from STS, asked once per run) and the one session clients come from."""
+    """Who we are (from STS, asked once per run) and the clients of the run's one session."""
 
     partition: str
     account: str
-    session: Any
-    endpoint_url: str | None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    clients: Clients
 
     def client(self, service: str, region: str) -> Any:
-        """A client for one region; clients are thread-safe, their creation is not."""
-        with self.lock:
-            if service == "logs":
-                return make_client(region, endpoint_url=self.endpoint_url, session=self.session)
-            return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url)
+        """A client for one region, built once per run."""
+        return self.clients.client(service, region)
 
 
 @dataclass(frozen=True)
@@ -209,7 +206,7 @@ class Target:
     """One account and region to work on."""
 
     scope: Scope
-    policies: ResourcePolicies
+    service: PolicyService
     account: Account
 
 
@@ -225,24 +222,27 @@ class Report:
 
 
 def _account(args: argparse.Namespace) -> Account:
-    import boto3  # only the live commands need it
+    from vended_logs_policy.adapters.clients import Clients  # only the live commands need boto3
 
-    session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
-    if not session.region_name:
+    clients = Clients.for_profile(args.profile, args.region, endpoint_url=args.endpoint_url)
+    if not clients.region:
         raise CliError("no region: pass --region or set AWS_REGION")
-    sts = session.client("sts", endpoint_url=args.endpoint_url)
+    sts = clients.client("sts")
     try:
         arn = sts.get_caller_identity()["Arn"]
     except Exception as exc:
         raise CliError(f"cannot tell the account (sts:GetCallerIdentity): {exc}") from exc
     parts = arn.split(":")
-    return Account(parts[1], parts[4], session, args.endpoint_url)
+    return Account(parts[1], parts[4], clients)
 
 
 def _target(job: Job, region: str) -> Target:
     account = job.account
     scope = Scope(partition=account.partition, region=region, account=account.account)
-    return Target(scope, ResourcePolicies(account.client("logs", region)), account)
+    from vended_logs_policy.adapters.logs import ResourcePolicies
+    from vended_logs_policy.service import PolicyService
+
+    return Target(scope, PolicyService(ResourcePolicies(account.client("logs", region))), account)
 
 
 def _emit(args: argparse.Namespace, out: TextIO, data: dict[str, Any], lines: list[str]) -> None:
@@ -257,7 +257,8 @@ def plan_region(job: Job, region: str) -> Report:
     """Exit 0 when the policy is compliant, 2 when a write is needed."""
     name = job.name
     target = _target(job, region)
-    outcome, exists = target.policies.plan(name, target.scope, job.options)
+    planned = target.service.plan(name, target.scope, job.options)
+    outcome, exists = planned.outcome, planned.existed
     data = _head(target) | _outcome_json(name, outcome) | {"exists": exists}
     lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
     summary = (
@@ -278,7 +279,7 @@ def apply_region(job: Job, region: str) -> Report:
         return report
     name = job.name
     target = _target(job, region)
-    result = target.policies.ensure(name, target.scope, job.options)
+    result = target.service.ensure(name, target.scope, job.options)
     outcome = result.outcome
     lines = _summary(name, outcome, f"in {target.scope.account} {target.scope.region}")
     lines[-1] = f"  wrote {result.writes} time(s)" if result.writes else "  nothing to write"
@@ -295,7 +296,7 @@ def apply_region(job: Job, region: str) -> Report:
 def _uncovered_state_machines(
     target: Target, documents: list[dict[str, Any]]
 ) -> list[dict[str, str]]:
-    from vended_logs_policy.state_machines import logging_state_machines
+    from vended_logs_policy.adapters.stepfunctions import logging_state_machines
 
     client = target.account.client("stepfunctions", target.scope.region)
     found: list[dict[str, str]] = []
@@ -311,19 +312,18 @@ def _uncovered_state_machines(
 def audit_region(job: Job, region: str) -> Report:
     """Every account-level policy with its length and what the wildcard would absorb."""
     target = _target(job, region)
-    rows: list[dict[str, Any]] = []
-    documents: list[dict[str, Any]] = []
-    for stored in target.policies.account_policies():
-        row: dict[str, Any] = {"policy_name": stored.name, "length": len(stored.text)}
-        try:
-            document = policy.parse_document(stored.text)
-            outcome = policy.ensure(document, target.scope, job.options)
-            row |= {"absorbable": len(outcome.removed_resources), "error": None}
-            documents.append(document)
-        except PolicyError as exc:
-            row |= {"absorbable": None, "error": str(exc)}
-        rows.append(row)
-    per_log_group = len(target.policies.describe("RESOURCE"))
+    audit = target.service.audit(target.scope, job.options)
+    rows: list[dict[str, Any]] = [
+        {
+            "policy_name": p.name,
+            "length": p.length,
+            "absorbable": None if p.outcome is None else len(p.outcome.removed_resources),
+            "error": p.error,
+        }
+        for p in audit.policies
+    ]
+    documents = audit.documents
+    per_log_group = audit.per_log_group
     where = f"{target.scope.account} {target.scope.region}"
     lines = [f"account {where}: {len(rows)} account-level resource policies"]
     for row in rows:
@@ -359,7 +359,7 @@ def _regions(args: argparse.Namespace, account: Account) -> list[str] | None:
         if not chosen:
             raise CliError("--regions needs region names or 'all'")
         return chosen
-    ec2 = account.client("ec2", account.session.region_name)
+    ec2 = account.client("ec2", str(account.clients.region))
     try:
         found = ec2.describe_regions(AllRegions=False)["Regions"]
     except Exception as exc:
@@ -377,7 +377,7 @@ type Command = Callable[[Job, str], Report]
 def _safely(command: Command, job: Job, region: str) -> Report:
     try:
         return command(job, region)
-    except (CliError, LogsError, ValueError) as exc:
+    except (CliError, VendedLogsPolicyError, ValueError) as exc:
         message = _one_line(exc)
         return Report(
             region, EXIT_ERROR, {"region": region, "error": message}, [message], f"error: {message}"
@@ -399,7 +399,7 @@ def run_live(command: Command, args: argparse.Namespace, out: TextIO, err: TextI
     job = Job(args, account, name, options)
     regions = _regions(args, account)
     if regions is None:
-        report = command(job, str(account.session.region_name))
+        report = command(job, str(account.clients.region))
         _emit(args, out, report.data, report.lines)
         return report.code
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
@@ -437,7 +437,7 @@ def main(
             return cmd_render(args, stdin, out, err)
         commands = {"plan": plan_region, "apply": apply_region, "audit": audit_region}
         return run_live(commands[args.command], args, out, err)
-    except (CliError, LogsError, ValueError) as exc:
+    except (CliError, VendedLogsPolicyError, ValueError) as exc:
         err.write(f"vended-logs-policy: error: {_one_line(exc)}\n")
         return EXIT_ERROR
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy.answer import ATTEMPTS, deliver
+from vended_logs_policy.function.answer import ATTEMPTS, deliver
 
 BODY = {"Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "p", "Data": {}}
 

@@ -25,7 +25,7 @@ from local_aws.policies import (
     route53_text,
 )
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy import handler
+from vended_logs_policy.function import custom_resource as handler
 from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.logs import ResourcePolicies, make_client
 

@@ -34,7 +34,7 @@ from local_aws.policies import (
 )
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.function.custom_resource import lambda_handler
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
 
 if TYPE_CHECKING:

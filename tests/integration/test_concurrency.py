@@ -373,7 +373,7 @@ HANDLER_SCRIPT = """
 import json, sys
 from typing import Any, cast
 from local_aws.lambda_context import FakeLambdaContext
-from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.function.custom_resource import lambda_handler
 lambda_handler(json.loads(sys.argv[1]), cast(Any, FakeLambdaContext(timeout_seconds=60)))
 """
 

@@ -35,9 +35,9 @@ from local_aws.policies import (
     seeded_document,
 )
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
-from vended_logs_policy import answer
-from vended_logs_policy import handler as handler_module
-from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.function import answer
+from vended_logs_policy.function import custom_resource as handler_module
+from vended_logs_policy.function.custom_resource import lambda_handler
 from vended_logs_policy.logs import Retry
 
 if TYPE_CHECKING:

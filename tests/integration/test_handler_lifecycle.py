@@ -28,7 +28,7 @@ from local_aws.policies import (
     report_text,
 )
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy.handler import lambda_handler, logger
+from vended_logs_policy.function.custom_resource import lambda_handler, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -322,7 +322,7 @@ def test_logs_hold_no_response_url(
 
 def test_crhelper_builds_no_client_at_start_up() -> None:
     # GIVEN the handler module as Lambda imports it
-    from vended_logs_policy import handler
+    from vended_logs_policy.function import custom_resource as handler
 
     # THEN crhelper built none of its polling clients (we never poll), and AWS_SAM_LOCAL is back
     built = [
@@ -342,7 +342,7 @@ def test_an_unexpected_error_fails_with_a_short_reason_and_no_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN a defect deep in the function (here: building the client raises KeyError)
-    from vended_logs_policy import handler
+    from vended_logs_policy.function import custom_resource as handler
 
     def broken(*_: Any, **__: Any) -> Any:
         raise KeyError("secret-internal-detail")

@@ -17,7 +17,7 @@ from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.handler import lambda_handler
+from vended_logs_policy.function.custom_resource import lambda_handler
 from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy import answer
-from vended_logs_policy.handler import lambda_handler, logger
+from vended_logs_policy.function import answer
+from vended_logs_policy.function.custom_resource import lambda_handler, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -96,8 +96,8 @@ SCRIPT = """
 import json, sys, types
 from typing import Any, cast
 from local_aws.lambda_context import FakeLambdaContext
-from vended_logs_policy import answer
-from vended_logs_policy.handler import lambda_handler, logger
+from vended_logs_policy.function import answer
+from vended_logs_policy.function.custom_resource import lambda_handler, logger
 answer.time = types.SimpleNamespace(sleep=lambda _: None)
 logger.debug("debug-probe")
 for event in json.loads(sys.argv[1]):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from vended_logs_policy import properties
+from vended_logs_policy.function import properties
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
 
 from . import _tools as tools
@@ -293,7 +293,7 @@ def test_function_runtime_and_settings(template: dict[str, Any], function: dict[
     # Then it runs the handler on python3.13 and arm64, small and with a bounded timeout
     assert props["Runtime"] == "python3.13"
     assert props["Architectures"] == ["arm64"]
-    assert props["Handler"] == "vended_logs_policy.handler.lambda_handler"
+    assert props["Handler"] == "vended_logs_policy.function.custom_resource.lambda_handler"
     assert props["CodeUri"] == "src/"
     assert isinstance(props["MemorySize"], int)
     assert 128 <= props["MemorySize"] <= 256

@@ -13,6 +13,7 @@ from vended_logs_policy.engine.policy import (
     Options,
     check_prefix,
 )
+from vended_logs_policy.errors import InvalidInputError
 
 # CloudFormation documents ^([^:*\/]+\/?)*[^:*\/]+$ (1-255) for a resource policy name; this is
 # that rule narrowed to printable ASCII without spaces (template.yaml's AllowedPattern is the same).
@@ -22,7 +23,7 @@ MAX_POLICY_NAME = 255
 MAX_PREFIXES = 20
 
 
-class PropertyError(ValueError):
+class PropertyError(InvalidInputError):
     """A property is missing, unknown or of the wrong type; the message names it."""
 
 

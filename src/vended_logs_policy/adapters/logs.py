@@ -1,0 +1,76 @@
+"""CloudWatch Logs: the account's resource policies of one region (paged reads, one write)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from vended_logs_policy.adapters.retry import Caller, Retry
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
+
+type PolicyScope = Literal["ACCOUNT", "RESOURCE"]
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """One account-level resource policy as the service holds it."""
+
+    name: str
+    text: str
+
+
+class ResourcePolicies:
+    """Account-level CloudWatch Logs resource policies of one region.
+
+    Pages are read one call at a time through the retry budget, so a throttled page is retried
+    alone (a paginator would restart the listing).
+    """
+
+    def __init__(self, client: CloudWatchLogsClient, retry: Retry | None = None) -> None:
+        self._client = client
+        self._call = Caller("logs", "CloudWatch Logs", retry)
+
+    @property
+    def retry(self) -> Retry:
+        """The retry budget every call of this adapter draws on."""
+        return self._call.retry
+
+    def describe(self, scope: PolicyScope = "ACCOUNT") -> list[dict[str, Any]]:
+        """Every policy of the scope (``ACCOUNT`` or ``RESOURCE``), paging through the results."""
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self._call("DescribeResourcePolicies", self._page_reader(scope, token))
+            found.extend(dict(p) for p in page.get("resourcePolicies", []))
+            token = page.get("nextToken")
+            if not token:
+                return found
+
+    def _page_reader(self, scope: PolicyScope, token: str | None) -> Callable[[], Any]:
+        def read() -> Any:
+            if token:
+                return self._client.describe_resource_policies(
+                    limit=PAGE_SIZE, policyScope=scope, nextToken=token
+                )
+            return self._client.describe_resource_policies(limit=PAGE_SIZE, policyScope=scope)
+
+        return read
+
+    def account_policies(self) -> list[StoredPolicy]:
+        """Account-level policies (those without a per-log-group scope), in service order."""
+        return [
+            StoredPolicy(str(p.get("policyName", "")), str(p.get("policyDocument", "")))
+            for p in self.describe()
+            if p.get("policyScope", "ACCOUNT") == "ACCOUNT"
+        ]
+
+    def put(self, name: str, text: str) -> None:
+        """Write one account-level policy (quota and size refusals raise the package's errors)."""
+        self._call(
+            "PutResourcePolicy",
+            lambda: self._client.put_resource_policy(policyName=name, policyDocument=text),
+        )

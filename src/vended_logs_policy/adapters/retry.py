@@ -1,0 +1,195 @@
+"""Bounded calls: which errors are retried, full-jitter backoff, a deadline, error translation.
+
+Retries are ours, per call and per error code: botocore's standard mode would retry
+``LimitExceededException`` (a quota, not throttling) and would not retry
+``OperationAbortedException`` (a lost race). Clients are built with one attempt (clients.py).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from vended_logs_policy.errors import (
+    AccessDeniedError,
+    AwsError,
+    CredentialsError,
+    DeadlineExceededError,
+    QuotaExceededError,
+    RejectedError,
+    UnavailableError,
+)
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "OperationAbortedException",
+        "ServiceUnavailableException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServiceError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+ACCESS_DENIED_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+    }
+)
+QUOTA_CODES = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
+CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, NoRegionError)
+
+
+@dataclass
+class Retry:
+    """Retry budget: attempts, full-jitter backoff, and the caller's deadline in seconds."""
+
+    attempts: int = 6
+    base_delay: float = 0.2
+    max_delay: float = 3.0
+    time_left: Callable[[], float] = field(default=lambda: float("inf"))
+    call_seconds: float = 0.0  # the longest one call may take (connect + read timeout)
+    sleep: Callable[[float], None] = time.sleep
+    rng: Callable[[], float] = random.random
+
+    def backoff(self, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None when the budget is spent."""
+        if attempt + 1 >= self.attempts:
+            return None
+        delay = self.rng() * min(self.max_delay, self.base_delay * 2.0**attempt)
+        if delay + self.call_seconds >= self.time_left():
+            return None
+        return delay
+
+    def can_call(self) -> bool:
+        """Whether one more call fits before the deadline."""
+        return self.call_seconds < self.time_left()
+
+
+def error_code(exc: ClientError) -> str:
+    """The service's error code of a ClientError ('' when it has none)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    """The service's own message, cut to 120 characters."""
+    return str(exc.response.get("Error", {}).get("Message", ""))[:120]
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def is_retryable(exc: ClientError) -> bool:
+    """Throttling, a lost race or a server-side failure: worth another attempt."""
+    return error_code(exc) in RETRYABLE_CODES or _status(exc) >= 500
+
+
+def translate(exc: ClientError, service: str, operation: str, title: str = "") -> AwsError:
+    """The package's error for a final ClientError, naming the call and what to do."""
+    code = error_code(exc)
+    if code in ACCESS_DENIED_CODES:
+        return AccessDeniedError(
+            f"not allowed to call {service}:{operation}: grant it to the caller's role",
+            service=service,
+            operation=operation,
+            code=code,
+        )
+    kind = QuotaExceededError if code in QUOTA_CODES else RejectedError
+    return kind(
+        f"{title or service} {operation} failed: {code}: {error_message(exc)}",
+        service=service,
+        operation=operation,
+        code=code,
+    )
+
+
+class Caller:
+    """Makes one service's calls within a retry budget, raising only the package's errors."""
+
+    def __init__(self, service: str, title: str, retry: Retry | None = None) -> None:
+        self.service = service  # the IAM prefix, as in "logs:PutResourcePolicy"
+        self.title = title  # the name people know, as in "CloudWatch Logs"
+        self.retry = retry or Retry()
+
+    def __call__[T](self, operation: str, call: Callable[[], T]) -> T:
+        """Run ``call``, retrying what is retryable while the budget lasts."""
+        attempt = 0
+        while True:
+            self._check_deadline(operation)
+            try:
+                return call()
+            except ClientError as exc:
+                if not is_retryable(exc):
+                    raise translate(exc, self.service, operation, self.title) from exc
+                failure: BaseException = exc
+                problem = error_code(exc) or str(_status(exc))
+            except CREDENTIAL_ERRORS as exc:
+                raise self._credentials(operation, exc) from exc
+            except BotoCoreError as exc:  # connection refused, read timeout, ...
+                failure, problem = exc, ""
+            delay = self.retry.backoff(attempt)
+            if delay is None:
+                raise self._gave_up(operation, attempt + 1, problem, failure) from failure
+            self.retry.sleep(delay)
+            attempt += 1
+
+    def _check_deadline(self, operation: str) -> None:
+        if not self.retry.can_call():
+            raise DeadlineExceededError(
+                f"no time left to call {self.title} {operation} before the deadline",
+                service=self.service,
+                operation=operation,
+                code="DeadlineExceeded",
+            )
+
+    def _credentials(self, operation: str, exc: BotoCoreError) -> CredentialsError:
+        return CredentialsError(
+            f"cannot call {self.title} {operation}: {exc}",
+            service=self.service,
+            operation=operation,
+            code=type(exc).__name__,
+        )
+
+    def _gave_up(
+        self, operation: str, attempts: int, problem: str, failure: BaseException
+    ) -> UnavailableError:
+        call = f"{self.title} {operation}"
+        if problem:
+            message = (
+                f"{call} kept failing with {problem} after {attempts} attempts; try again later"
+            )
+        else:
+            message = f"{call} unreachable after {attempts} attempts: {type(failure).__name__}"
+        return UnavailableError(
+            message,
+            service=self.service,
+            operation=operation,
+            code=problem or type(failure).__name__,
+        )

@@ -1,0 +1,48 @@
+"""What every entry point reads from its invocation: scope, deadline, the retry budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vended_logs_policy.adapters.clients import Clients
+from vended_logs_policy.adapters.logs import ResourcePolicies
+from vended_logs_policy.adapters.retry import Retry
+from vended_logs_policy.engine.policy import Scope
+from vended_logs_policy.service import PolicyService
+
+# Seconds kept back from the function's timeout for the answer (and crhelper's timer).
+SAFETY_MARGIN = 5.0
+
+
+def scope_of(context: Any) -> Scope:
+    """Partition, region and account from the function's own ARN (aws-cn, aws-us-gov too)."""
+    parts = str(context.invoked_function_arn).split(":")
+    return Scope(partition=parts[1], region=parts[3], account=parts[4])
+
+
+@dataclass
+class Runtime:
+    """The clients (reused by warm invocations) and the clock an entry point works with."""
+
+    clients: Clients = field(default_factory=Clients)
+    sleep: Callable[[float], None] = time.sleep
+    safety_margin: float = SAFETY_MARGIN
+
+    def deadline(self, context: Any, margin: float | None = None) -> Callable[[], float]:
+        """Seconds left before the work must stop, from the Lambda context."""
+        keep = self.safety_margin if margin is None else margin
+        return lambda: context.get_remaining_time_in_millis() / 1000 - keep
+
+    def service(
+        self, scope: Scope, time_left: Callable[[], float], attempts: int | None = None
+    ) -> PolicyService:
+        """The policy service for the scope's region, every call bounded by ``time_left``."""
+        retry = Retry(
+            time_left=time_left, call_seconds=self.clients.timeouts.per_call, sleep=self.sleep
+        )
+        if attempts is not None:
+            retry.attempts = attempts
+        return PolicyService(ResourcePolicies(self.clients.client("logs", scope.region), retry))

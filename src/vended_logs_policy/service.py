@@ -1,0 +1,211 @@
+"""The service layer: read, merge (the pure engine), write, verify, retry on a race.
+
+The one entry the custom resource, the account guard, the watch and the CLI call. It returns
+typed results and raises the package's errors; wording for an audience is the caller's.
+
+Account-level policies have no revision ids, so a concurrent writer can replace the document
+between our read and our write: the verifying read catches a write that undid ours (we merge
+again and retry with jitter); it cannot see a grant that another writer added and our write
+overwrote in that window of one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.policy import Options, Outcome, Scope
+from vended_logs_policy.errors import (
+    AccessDeniedError,
+    ConcurrentModificationError,
+    PolicyError,
+    QuotaExceededError,
+    RejectedError,
+)
+
+ACCOUNT_POLICY_QUOTA = 10
+
+
+class PolicyQuotaError(QuotaExceededError):
+    """A new policy would pass the region's quota of account-level resource policies."""
+
+    def __init__(self, name: str, existing: list[str]) -> None:
+        super().__init__(
+            f"cannot create policy {name}: the region already has {len(existing)} resource "
+            f"policies (quota {ACCOUNT_POLICY_QUOTA}); reuse one as the policy name or delete "
+            f"one: {', '.join(existing)}",
+            service="logs",
+            operation="PutResourcePolicy",
+            code="LimitExceededException",
+        )
+        self.name = name
+        self.existing = existing
+
+
+class PolicyTooLargeError(RejectedError):
+    """The service refused the ensured document as too long; ``outcome`` says what it held."""
+
+    def __init__(self, name: str, outcome: Outcome) -> None:
+        super().__init__(
+            f"policy {name} would be {outcome.length} characters (limit {outcome.limit}) with "
+            f"{len(outcome.uncovered_resources)} delivery resources the wildcard does not cover",
+            service="logs",
+            operation="PutResourcePolicy",
+            code="InvalidParameterException",
+        )
+        self.name = name
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ensure would write, from one read."""
+
+    name: str
+    outcome: Outcome
+    existed: bool
+    stored_text: str | None
+
+
+@dataclass(frozen=True)
+class EnsureResult:
+    """What an ensure did: the engine's outcome for the final round and the calls it made."""
+
+    name: str
+    outcome: Outcome
+    writes: int
+    reads: int
+    rounds: int
+    existed: bool
+    replaced_text: str | None = None  # the document our first write replaced, None if none
+
+
+@dataclass(frozen=True)
+class PolicyAudit:
+    """One account-level policy: its length and what ensuring it would do (or why it cannot)."""
+
+    name: str
+    length: int
+    outcome: Outcome | None
+    document: dict[str, Any] | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Every account-level policy of a region, and the number of per-log-group policies."""
+
+    policies: list[PolicyAudit]
+    per_log_group: int
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """The parsed documents (those that parse), for coverage checks."""
+        return [p.document for p in self.policies if p.document is not None]
+
+
+type BeforeWrite = Callable[[str, str | None], None]
+
+
+@dataclass
+class PolicyService:
+    """Ensures the wildcard in the named policy of one region, through the Logs adapter."""
+
+    policies: ResourcePolicies
+    before_write: BeforeWrite | None = field(default=None)
+
+    def plan(self, name: str, scope: Scope, options: Options) -> Plan:
+        """What ensure would write (one read, no write)."""
+        current = _named(self.policies.account_policies(), name)
+        text = None if current is None else current.text
+        return Plan(name, merge(name, text, scope, options), current is not None, text)
+
+    def ensure(self, name: str, scope: Scope, options: Options) -> EnsureResult:
+        """Make the named policy hold the wildcard: read, merge, write, verify; retry on a race."""
+        stored = self.policies.account_policies()
+        existed = _named(stored, name) is not None
+        reads, writes, replaced = 1, 0, None
+        for rounds in range(1, self.policies.retry.attempts + 1):
+            current = _named(stored, name)
+            text = None if current is None else current.text
+            outcome = merge(name, text, scope, options)
+            if not outcome.changed:
+                return EnsureResult(name, outcome, writes, reads, rounds, existed, replaced)
+            replaced = text if writes == 0 else replaced
+            self._write(name, outcome, stored, text)
+            stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
+            if _holds(name, stored, scope, options):
+                return EnsureResult(name, outcome, writes, reads, rounds, existed, replaced)
+            self._wait_before_round(name, rounds)
+        raise _kept_changing(name, self.policies.retry.attempts)
+
+    def audit(self, scope: Scope, options: Options) -> Audit:
+        """Every account-level policy with its length and what the wildcard would absorb."""
+        rows = [_audit_one(stored, scope, options) for stored in self.policies.account_policies()]
+        return Audit(rows, len(self.policies.describe("RESOURCE")))
+
+    def _write(
+        self, name: str, outcome: Outcome, stored: list[StoredPolicy], text: str | None
+    ) -> None:
+        if self.before_write is not None:
+            self.before_write(name, text)
+        try:
+            self.policies.put(name, outcome.text)
+        except QuotaExceededError as exc:
+            if text is not None:
+                raise
+            raise PolicyQuotaError(name, [p.name for p in stored]) from exc
+        except AccessDeniedError as exc:
+            raise AccessDeniedError(
+                f"not allowed to write policy {name}: grant logs:PutResourcePolicy to the caller",
+                service="logs",
+                operation="PutResourcePolicy",
+                code=exc.code,
+            ) from exc
+        except RejectedError as exc:
+            if exc.code == "InvalidParameterException" and not outcome.within_limit:
+                raise PolicyTooLargeError(name, outcome) from exc
+            raise
+
+    def _wait_before_round(self, name: str, rounds: int) -> None:
+        """Another writer replaced the document after our write: back off, then merge again."""
+        delay = self.policies.retry.backoff(rounds - 1)
+        if delay is None:
+            raise _kept_changing(name, rounds)
+        self.policies.retry.sleep(delay)
+
+
+def _kept_changing(name: str, rounds: int) -> ConcurrentModificationError:
+    return ConcurrentModificationError(
+        f"policy {name} kept changing under us (another writer?) after {rounds} writes; run again"
+    )
+
+
+def _named(stored: list[StoredPolicy], name: str) -> StoredPolicy | None:
+    return next((p for p in stored if p.name == name), None)
+
+
+def _holds(name: str, stored: list[StoredPolicy], scope: Scope, options: Options) -> bool:
+    after = _named(stored, name)
+    return after is not None and not merge(name, after.text, scope, options).changed
+
+
+def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcome:
+    """The engine's outcome for a stored text (None: no such policy yet)."""
+    try:
+        document = None if text is None else policy.parse_document(text)
+        return policy.ensure(document, scope, options)
+    except PolicyError as exc:
+        raise PolicyError(f"policy {name} left unchanged: {exc}") from exc
+
+
+def _audit_one(stored: StoredPolicy, scope: Scope, options: Options) -> PolicyAudit:
+    try:
+        document = policy.parse_document(stored.text)
+        outcome = policy.ensure(document, scope, options)
+    except PolicyError as exc:
+        return PolicyAudit(stored.name, len(stored.text), None, None, str(exc))
+    return PolicyAudit(stored.name, len(stored.text), outcome, document, None)
