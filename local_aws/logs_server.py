@@ -575,6 +575,10 @@ class LogsServer(LoopbackServer):
             response.read()
         layer.log.clear()
 
+    def reset_calls(self) -> None:
+        """Forget the recorded calls, keeping the stored policies."""
+        self._started().log.clear()
+
     # ---- attributes ------------------------------------------------------------------------
 
     @property

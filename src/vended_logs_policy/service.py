@@ -81,6 +81,11 @@ class EnsureResult:
     rounds: int
     existed: bool
     replaced_text: str | None = None  # the document our first write replaced, None if none
+    stored: tuple[StoredPolicy, ...] = ()  # every account-level policy as last read
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The account-level documents as last read (ours ensured), those that parse."""
+        return [d for d in (_parsed(p.text) for p in self.stored) if d is not None]
 
 
 @dataclass(frozen=True)
@@ -133,12 +138,16 @@ class PolicyService:
             text = None if current is None else current.text
             outcome = merge(name, text, scope, options)
             if not outcome.changed:
-                return EnsureResult(name, outcome, writes, reads, rounds, existed, replaced)
+                return EnsureResult(
+                    name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
+                )
             replaced = text if writes == 0 else replaced
             self._write(name, outcome, stored, text)
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
             if _holds(name, stored, scope, options):
-                return EnsureResult(name, outcome, writes, reads, rounds, existed, replaced)
+                return EnsureResult(
+                    name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
+                )
             self._wait_before_round(name, rounds)
         raise _kept_changing(name, self.policies.retry.attempts)
 
@@ -200,6 +209,13 @@ def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcom
         return policy.ensure(document, scope, options)
     except PolicyError as exc:
         raise PolicyError(f"policy {name} left unchanged: {exc}") from exc
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    try:
+        return policy.parse_document(text)
+    except PolicyError:
+        return None
 
 
 def _audit_one(stored: StoredPolicy, scope: Scope, options: Options) -> PolicyAudit:

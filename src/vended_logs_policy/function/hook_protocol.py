@@ -1,0 +1,170 @@
+"""The CloudFormation Lambda Hook protocol: the request fields we read, the answer we return.
+
+CloudFormation cuts ``message`` at 4096 characters and the Cloud Control API at 1024; messages
+are fitted to 1024 from their start so both show what matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vended_logs_policy.engine.policy import Options, Scope, grants_delivery_to, log_group_target
+from vended_logs_policy.errors import InvalidInputError
+
+MAX_MESSAGE = 1024
+ANNOTATION = "VendedLogsPolicyCoverage"
+
+
+def fit_message(text: str, limit: int = MAX_MESSAGE) -> str:
+    """The message cut from its end to ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    """The parts of a hook invocation the guard reads."""
+
+    token: str
+    invocation_point: str
+    target_type: str
+    logical_id: str
+    stack_id: str
+    properties: Mapping[str, Any]
+
+    def log_group_arns(self) -> list[str]:
+        """The CloudWatch Logs destinations of the state machine's LoggingConfiguration."""
+        config = self.properties.get("LoggingConfiguration")
+        destinations = config.get("Destinations") if isinstance(config, Mapping) else None
+        if not isinstance(destinations, list):
+            return []
+        return [arn for d in destinations if (arn := _log_group_arn(d))]
+
+
+def _log_group_arn(destination: Any) -> str:
+    group = destination.get("CloudWatchLogsLogGroup") if isinstance(destination, Mapping) else None
+    arn = group.get("LogGroupArn") if isinstance(group, Mapping) else None
+    return arn if isinstance(arn, str) else ""
+
+
+def _text(event: Mapping[str, Any], key: str) -> str:
+    value = event.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(f"{key} must be a non-empty string")
+    return value
+
+
+def parse_request(event: Any) -> HookRequest:
+    """Read a hook invocation, or raise InvalidInputError naming what is wrong."""
+    if not isinstance(event, Mapping):
+        raise InvalidInputError("the event is not an object")
+    data = event.get("requestData")
+    if not isinstance(data, Mapping):
+        raise InvalidInputError("requestData must be an object")
+    model = data.get("targetModel") or {}
+    properties = model.get("resourceProperties") if isinstance(model, Mapping) else None
+    return HookRequest(
+        token=_text(event, "clientRequestToken"),
+        invocation_point=_text(event, "actionInvocationPoint"),
+        target_type=_text(data, "targetType"),
+        logical_id=str(data.get("targetLogicalId") or data.get("targetName") or ""),
+        stack_id=str(event.get("stackId") or ""),
+        properties=properties if isinstance(properties, Mapping) else {},
+    )
+
+
+@dataclass(frozen=True)
+class HookResponse:
+    """One answer to CloudFormation."""
+
+    status: str
+    message: str
+    token: str | None
+    error_code: str | None = None
+    annotations: Sequence[Mapping[str, str]] = field(default=())
+
+    @classmethod
+    def success(
+        cls, message: str, token: str | None, annotations: Sequence[Mapping[str, str]] = ()
+    ) -> HookResponse:
+        """The target may go ahead."""
+        return cls("SUCCESS", message, token, None, annotations)
+
+    @classmethod
+    def non_compliant(cls, message: str, token: str | None) -> HookResponse:
+        """The target would fail: the policy cannot be made right."""
+        return cls("FAILED", message, token, "NonCompliant")
+
+    @classmethod
+    def internal_failure(cls, message: str, token: str | None) -> HookResponse:
+        """The guard itself failed; the hook's FailureMode decides."""
+        return cls("FAILED", message, token, "InternalFailure")
+
+    def body(self) -> dict[str, Any]:
+        """The JSON CloudFormation reads."""
+        body: dict[str, Any] = {"hookStatus": self.status, "message": fit_message(self.message)}
+        if self.token is not None:
+            body["clientRequestToken"] = self.token
+        if self.error_code:
+            body["errorCode"] = self.error_code
+        if self.annotations:
+            body["annotations"] = [dict(a) for a in self.annotations]
+        return body
+
+
+def coverage_annotations(
+    arns: Sequence[str],
+    documents: Sequence[Mapping[str, Any]],
+    scope: Scope,
+    policy_name: str,
+    options: Options,
+) -> tuple[list[dict[str, str]], list[str]]:
+    """One annotation per destination, and a sentence for each one no grant covers."""
+    annotations: list[dict[str, str]] = []
+    uncovered: list[str] = []
+    for arn in arns:
+        target = log_group_target(arn)
+        if target is not None and grants_delivery_to(documents, target, scope):
+            annotations.append(_passed(arn))
+            continue
+        problem = _uncovered(arn, target, policy_name)
+        uncovered.append(f"{problem}; {_remedy(arn, options)}" if target else problem)
+        annotations.append(_failed(problem, _remedy(arn, options)))
+    return annotations, uncovered
+
+
+def _uncovered(arn: str, target: str | None, policy_name: str) -> str:
+    if target is None:
+        return f"destination {arn} is not a CloudWatch Logs log group ARN"
+    return (
+        f"log group {arn} is covered by no grant to delivery.logs.amazonaws.com: Step Functions "
+        f"will append its ARN to policy {policy_name}"
+    )
+
+
+def _remedy(arn: str, options: Options) -> str:
+    """Advice that works: either rename under a prefix the stack ensures, or add this name."""
+    name = arn.partition(":log-group:")[2].removesuffix(":*") or arn
+    return (
+        f"name the log group under {options.effective_prefixes()[0]}, or add {name} to the "
+        "bootstrap stack's LogGroupPrefixes"
+    )
+
+
+def _passed(arn: str) -> dict[str, str]:
+    return {
+        "annotationName": ANNOTATION,
+        "status": "PASSED",
+        "statusMessage": fit_message(f"log group {arn} is covered by the account's grants"),
+    }
+
+
+def _failed(problem: str, remedy: str) -> dict[str, str]:
+    return {
+        "annotationName": ANNOTATION,
+        "status": "FAILED",
+        "statusMessage": fit_message(problem),
+        "remediationMessage": fit_message(remedy[0].upper() + remedy[1:] + "."),
+        "severityLevel": "MEDIUM",
+    }

@@ -1,0 +1,40 @@
+"""The bootstrap stack's settings for the account guard and the watch, from their environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES, Options
+from vended_logs_policy.function.properties import policy_name, prefixes, to_bool
+
+ENV_POLICY_NAME = "VLP_POLICY_NAME"
+ENV_PREFIXES = "VLP_LOG_GROUP_PREFIXES"
+ENV_SOURCE_CONDITIONS = "VLP_SOURCE_CONDITIONS"
+ENV_COMPACT = "VLP_COMPACT"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Which policy to keep and what to ensure in it (the stack's parameters)."""
+
+    policy_name: str = DEFAULT_POLICY_NAME
+    options: Options = field(default_factory=Options)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and check the settings; a bad value raises PropertyError naming the variable."""
+        name = policy_name(environ.get(ENV_POLICY_NAME) or DEFAULT_POLICY_NAME, ENV_POLICY_NAME)
+        raw_prefixes = environ.get(ENV_PREFIXES) or ",".join(DEFAULT_PREFIXES)
+        return cls(
+            policy_name=name,
+            options=Options(
+                prefixes=prefixes(raw_prefixes, ENV_PREFIXES),
+                source_conditions=_flag(environ, ENV_SOURCE_CONDITIONS),
+                compact=_flag(environ, ENV_COMPACT),
+            ),
+        )
+
+
+def _flag(environ: Mapping[str, str], key: str) -> bool:
+    return to_bool(key, environ.get(key) or "true")

@@ -1,0 +1,94 @@
+"""Lambda entry point of the watch: measures the region's resource policies on a schedule.
+
+Between deploys other services keep appending grants; the watch audits the region and emits
+CloudWatch embedded-format metrics (namespace ``VendedLogsPolicy``) that the bootstrap stack's
+alarm and dashboard read. It writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT
+from vended_logs_policy.errors import VendedLogsPolicyError
+from vended_logs_policy.function.runtime import Runtime, scope_of
+from vended_logs_policy.function.settings import Settings
+from vended_logs_policy.service import Audit, PolicyAudit
+
+logger = Logger(service="vended-logs-policy")
+NAMESPACE = "VendedLogsPolicy"
+SERVICE = "vended-logs-policy"
+ACCOUNT_POLICY_QUOTA = 10
+
+
+def _policy_metrics(row: PolicyAudit, namespace: str) -> dict[str, Any]:
+    metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    metrics.add_dimension(name="PolicyName", value=row.name)
+    uncovered = 0 if row.outcome is None else len(row.outcome.uncovered_resources)
+    percent = round(100.0 * row.length / CLASSIC_LIMIT, 1)
+    metrics.add_metric(name="PolicyLength", unit=MetricUnit.Count, value=row.length)
+    metrics.add_metric(name="PolicyLengthPercent", unit=MetricUnit.Percent, value=percent)
+    metrics.add_metric(name="UncoveredDeliveryResources", unit=MetricUnit.Count, value=uncovered)
+    metrics.flush_metrics()
+    return {
+        "policy_name": row.name,
+        "length": row.length,
+        "percent": percent,
+        "uncovered": uncovered,
+        "error": row.error,
+    }
+
+
+def emit(audit: Audit, namespace: str = NAMESPACE) -> dict[str, Any]:
+    """Print the audit as embedded-format metrics; return what was measured."""
+    rows = [_policy_metrics(row, namespace) for row in audit.policies]
+    count = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    count.add_metric(name="AccountPolicyCount", unit=MetricUnit.Count, value=len(audit.policies))
+    count.flush_metrics()
+    return {
+        "policies": rows,
+        "account_policy_count": len(audit.policies),
+        "quota": ACCOUNT_POLICY_QUOTA,
+        "per_log_group_policies": audit.per_log_group,
+    }
+
+
+class WatchHandler:
+    """The scheduled handler, with its clients and settings (tests pass their own)."""
+
+    def __init__(
+        self, runtime: Runtime | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.runtime = runtime or Runtime()
+        self._environ = os.environ if environ is None else environ
+        self._handle = logger.inject_lambda_context(log_event=False, clear_state=True)(
+            self._measure
+        )
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        """Measure once; never raises (a failure is logged with its reason and returned)."""
+        measured: dict[str, Any] = self._handle(event, context)
+        return measured
+
+    def _measure(self, event: Any, context: Any) -> dict[str, Any]:
+        try:
+            settings = Settings.from_env(self._environ)
+            scope = scope_of(context)
+            service = self.runtime.service(scope, self.runtime.deadline(context))
+            measured = emit(service.audit(scope, settings.options))
+        except VendedLogsPolicyError as exc:
+            logger.error("watch failed", extra={"reason": str(exc)})
+            return {"status": "FAILED", "reason": str(exc)}
+        except Exception as exc:
+            logger.exception("unexpected failure")
+            return {"status": "FAILED", "reason": f"unexpected {type(exc).__name__}"}
+        logger.info("policies measured", extra=measured)
+        return {"status": "SUCCESS", "region": scope.region, **measured}
+
+
+lambda_handler = WatchHandler()
