@@ -21,7 +21,7 @@ help: ## list the targets
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[function,dev]'
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
@@ -47,6 +47,15 @@ lint: $(VENV)/.installed ## ruff check, ruff format --check, mypy --strict
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+.PHONY: complexity
+complexity: $(VENV)/.installed ## xenon: no function above B (radon 10), modules and average at A
+	$(VENV)/bin/xenon --max-absolute B --max-modules A --max-average A src rules
+
+.PHONY: invoke
+invoke: $(VENV)/.installed ## one request through the real handler, locally: make invoke EVENT=events/create.json
+	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json (see events/)"; exit 1; }
+	$(PY) -m scripts.invoke "$(EVENT)"
+
 .PHONY: format
 format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -65,7 +74,7 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install lint ## every test (the README's test command)
+test: install lint complexity ## every test (the README's test command)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: bench

@@ -176,6 +176,35 @@ def custom_resource_lifecycle(server: LogsServer) -> list[str]:
     return failures
 
 
+def account_guard(server: LogsServer) -> list[str]:
+    """A state machine create through the account guard (the Lambda Hook's real handler)."""
+    from local_aws.product import product_clients
+    from vended_logs_policy.function.account_guard import AccountGuardHandler
+    from vended_logs_policy.function.runtime import Runtime
+
+    server.reset()
+    seed = seed_grown(server)
+    failures: list[str] = []
+    print("\n5. the account guard: CloudFormation's Lambda Hook before a state machine is created")
+    print(
+        f"   policy before: {len(render(seed))} characters (no Custom::VendedLogsPolicy anywhere)"
+    )
+    guard = AccountGuardHandler(Runtime(clients=product_clients(server)), {})
+    for name in ("hook-create", "hook-outside-prefix"):
+        answer = guard(load_event(name), cast("LambdaContext", FakeLambdaContext()))
+        shown = {k: answer.get(k) for k in ("hookStatus", "errorCode", "message")}
+        print(f"   {name}.json -> {json.dumps({k: v for k, v in shown.items() if v})}")
+        if answer.get("hookStatus") != "SUCCESS":
+            failures.append(f"the guard answered {answer.get('hookStatus')} to {name}")
+    length, kept = check_after(server, failures, "the account guard")
+    print(f"   policy after: {length} characters; Route 53 grant kept: {kept}")
+    outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
+    print(f"   the new state machine: {outcome}")
+    if "already covered" not in outcome:
+        failures.append("after the guard the wildcard should cover new state machines")
+    return failures
+
+
 def main() -> int:
     """Walk the story; exit non-zero if any step does not behave as the README says."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
@@ -212,6 +241,7 @@ def main() -> int:
             failures.append("the wildcard should cover new state machines")
 
         failures.extend(custom_resource_lifecycle(server))
+        failures.extend(account_guard(server))
 
     if failures:
         print("\nDEMO FAILED: " + "; ".join(failures))

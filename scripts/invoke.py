@@ -1,0 +1,82 @@
+"""``make invoke EVENT=events/create.json``: one request through the real handler, locally.
+
+The event's kind picks the handler: a custom resource request (``RequestType``), a hook request
+(``actionInvocationPoint``) or anything else (the watch's schedule). CloudWatch Logs is moto in
+server mode on 127.0.0.1 behind the strict layer, seeded with the field report's grown policy;
+a custom resource's answer goes over TLS to a local endpoint. It prints the answer CloudFormation
+would receive and the policy after. No AWS account is needed and nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.logs_server import LogsServer
+from local_aws.policies import NAME, seeded_document
+from local_aws.product import product_clients, seed, stored_text
+from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.function.runtime import Runtime
+
+
+def _custom_resource(server: LogsServer, event: dict[str, Any]) -> Any:
+    from vended_logs_policy.function.custom_resource import CustomResourceHandler
+
+    with ResponseEndpoint() as endpoint:
+        os.environ["SSL_CERT_FILE"] = endpoint.ca_path
+        event["ResponseURL"] = endpoint.url_for(str(event.get("RequestId", "request")))
+        CustomResourceHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())
+        endpoint.wait_for(1, timeout=10)
+        return endpoint.responses[-1].body
+
+
+def _hook(server: LogsServer, event: dict[str, Any]) -> Any:
+    from vended_logs_policy.function.account_guard import AccountGuardHandler
+
+    return AccountGuardHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())
+
+
+def _watch(server: LogsServer, event: dict[str, Any]) -> Any:
+    from vended_logs_policy.function.watch import WatchHandler
+
+    return WatchHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())
+
+
+def run(path: Path) -> int:
+    """Send the event; print the answer and the policy after. Exit 1 on a bad event file."""
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"invoke: error: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    is_request = isinstance(event, dict)
+    with LogsServer() as server:
+        seed(server, seeded_document())
+        if is_request and "RequestType" in event:
+            kind, answer = "custom resource", _custom_resource(server, event)
+        elif is_request and "actionInvocationPoint" in event:
+            kind, answer = "account guard", _hook(server, event)
+        else:
+            kind, answer = "watch", _watch(server, event)
+        after = stored_text(server)
+    print(f"{kind} answered:\n{json.dumps(answer, indent=2)}")
+    print(f"\npolicy {NAME} after ({len(after or '')} characters):\n{after}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``EVENT`` and run it."""
+    parser = argparse.ArgumentParser(prog="make invoke", description=__doc__)
+    parser.add_argument("event", type=Path, help="a file in events/")
+    return run(parser.parse_args(argv).event)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
