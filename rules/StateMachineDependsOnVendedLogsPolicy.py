@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -35,46 +36,58 @@ class StateMachineDependsOnVendedLogsPolicy(CloudFormationLintRule):  # type: ig
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         """Report each logging state machine with no path to the policy resource."""
-        resources = support.resources_of(cfn.template)
-        parameters = support.parameters_of(cfn.template)
-        filename = getattr(cfn, "filename", None)
-        template_dir = Path(filename).parent if isinstance(filename, str) else None
-        policies = sorted(
-            name for name, body in resources.items() if body.get("Type") == support.POLICY_TYPE
-        )
-        fix = (
-            f"add `DependsOn: {policies[0]}`"
-            if len(policies) == 1
-            else f"add DependsOn to one of {', '.join(policies)}"
-            if policies
-            else f"add a {support.POLICY_TYPE} resource (or the vended-logs-policy nested "
-            "application) and DependsOn it"
-        )
-        matches: list[RuleMatch] = []
-        for machine in support.state_machines(resources):
-            if not machine.logs_to_cloudwatch:
-                continue
-            before = support.dependency_closure(resources, machine.name)
-            if any(
-                support.is_policy_provider(resources[name], template_dir, parameters)
-                for name in before
-            ):
-                continue
-            nested = [
-                name for name in before if resources[name].get("Type") in support.NESTED_APP_TYPES
-            ]
-            note = (
-                f" ({', '.join(nested)}: nested, but not recognised as the vended-logs-policy "
-                "bootstrap stack)"
-                if nested
-                else ""
-            )
-            where = "/".join(map(str, machine.logging_path[2:]))
-            matches.append(
-                RuleMatch(
-                    ["Resources", machine.name],
-                    f"State machine {machine.name} logs to CloudWatch Logs ({where}) but does not "
-                    f"depend on {support.POLICY_TYPE}{note}; {fix}",
-                )
-            )
-        return matches
+        view = support.view_of(cfn.template, getattr(cfn, "filename", None))
+        fix = _fix(sorted(n for n, body in view.resources.items() if _is_policy(body)))
+        return [
+            RuleMatch(["Resources", machine.name], _message(machine, before, view, fix))
+            for machine, before in _unordered(view)
+        ]
+
+
+def _is_policy(resource: Mapping[str, object]) -> bool:
+    """Whether a resource is a Custom::VendedLogsPolicy."""
+    return resource.get("Type") == support.POLICY_TYPE
+
+
+def _is_nested(resource: Mapping[str, object]) -> bool:
+    """Whether a resource is a nested application or stack."""
+    return resource.get("Type") in support.NESTED_APP_TYPES
+
+
+def _unordered(view: support.TemplateView) -> Iterator[tuple[support.StateMachine, list[str]]]:
+    """Yield each logging state machine, with what precedes it, when no provider does."""
+    for machine in support.state_machines(view.resources):
+        if machine.logs_to_cloudwatch:
+            before = support.dependency_closure(view.resources, machine.name)
+            if not support.providers(before, view):
+                yield machine, before
+
+
+def _fix(policies: list[str]) -> str:
+    """What to add, given the template's Custom::VendedLogsPolicy resources."""
+    if len(policies) == 1:
+        return f"add `DependsOn: {policies[0]}`"
+    if policies:
+        return f"add DependsOn to one of {', '.join(policies)}"
+    return (
+        f"add a {support.POLICY_TYPE} resource (or the vended-logs-policy nested application) "
+        "and DependsOn it"
+    )
+
+
+def _message(
+    machine: support.StateMachine, before: list[str], view: support.TemplateView, fix: str
+) -> str:
+    """The error, naming nested stacks that were not recognised as the bootstrap stack."""
+    nested = [name for name in before if _is_nested(view.resources[name])]
+    note = (
+        f" ({', '.join(nested)}: nested, but not recognised as the vended-logs-policy "
+        "bootstrap stack)"
+        if nested
+        else ""
+    )
+    where = "/".join(map(str, machine.logging_path[2:]))
+    return (
+        f"State machine {machine.name} logs to CloudWatch Logs ({where}) but does not depend on "
+        f"{support.POLICY_TYPE}{note}; {fix}"
+    )

@@ -1,9 +1,9 @@
 """Template analysis shared by the vended-logs-policy cfn-lint rules (not a rule module).
 
-cfn-lint imports every ``[A-Za-z]*.py`` in an ``--append-rules`` directory as a top-level module,
-so this file's leading underscore keeps it from being loaded as a rule. That import does not put
-this directory on sys.path either, so each rule module loads this file by its path (its
-`_load_support`) rather than with an import statement.
+cfn-lint loads every ``[A-Za-z1-9]*.py`` in an ``--append-rules`` directory as a rule module, so
+this file's leading underscore keeps it from being loaded as one. cfn-lint does not put the
+directory on sys.path either: each rule module inserts it there and then imports this helper (and
+``_log_groups``) by name.
 
 Everything here works on plain template data (``dict``/``list``/``str``), the way cfn-lint hands it
 to rules after its own transform step, and never raises on a malformed template: malformed parts
@@ -17,13 +17,10 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 DOCS_URL = "https://github.com/vended-logs-policy/vended-logs-policy/blob/main/docs/lint-rules.md"
 POLICY_TYPE = "Custom::VendedLogsPolicy"
-VENDED_LOGS_PREFIX = "/aws/vendedlogs/"
 PROJECT_MARKER = "vended-logs-policy"
-LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 NESTED_APP_TYPES = {
     "AWS::Serverless::Application": "Location",
     "AWS::CloudFormation::Stack": "TemplateURL",
@@ -37,35 +34,47 @@ LOGGING_PROPERTY = {
 }
 
 type CfnPath = list[str | int]
+type Section = dict[str, Mapping[str, object]]
 type Resources = Mapping[str, Mapping[str, object]]
 
 
-def resources_of(template: object) -> dict[str, Mapping[str, object]]:
-    """Return the template's resources that are mappings, by logical id."""
+def section(template: object, key: str) -> Section:
+    """Return the entries of a top-level section (`Resources`, ...) that are mappings, by name."""
     if not isinstance(template, Mapping):
         return {}
-    resources = template.get("Resources")
-    if not isinstance(resources, Mapping):
+    entries = template.get(key)
+    if not isinstance(entries, Mapping):
         return {}
     return {
         name: body
-        for name, body in resources.items()
+        for name, body in entries.items()
         if isinstance(name, str) and isinstance(body, Mapping)
     }
 
 
-def parameters_of(template: object) -> dict[str, Mapping[str, object]]:
-    """Return the template's parameter declarations, by name."""
-    if not isinstance(template, Mapping):
-        return {}
-    parameters = template.get("Parameters")
-    if not isinstance(parameters, Mapping):
-        return {}
-    return {
-        name: body
-        for name, body in parameters.items()
-        if isinstance(name, str) and isinstance(body, Mapping)
-    }
+def resources_of(template: object) -> Section:
+    """Return the template's resources, by logical id."""
+    return section(template, "Resources")
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """The sections of a template the rules read, and the directory of its file (if any)."""
+
+    resources: Section
+    parameters: Section
+    mappings: Section
+    directory: Path | None
+
+
+def view_of(template: object, filename: object = None) -> TemplateView:
+    """Read a template (and the name of its file, for nested templates given by path)."""
+    return TemplateView(
+        resources_of(template),
+        section(template, "Parameters"),
+        section(template, "Mappings"),
+        Path(filename).parent if isinstance(filename, str) else None,
+    )
 
 
 def branches(value: object, path: CfnPath) -> Iterator[tuple[object, CfnPath]]:
@@ -107,32 +116,46 @@ def state_machines(resources: Resources) -> Iterator[StateMachine]:
     for name, resource in resources.items():
         key = LOGGING_PROPERTY.get(str(resource.get("Type")))
         properties = resource.get("Properties")
-        if key is None or not isinstance(properties, Mapping) or key not in properties:
-            continue
-        logging_path: CfnPath = ["Resources", name, "Properties", key]
-        destinations: list[Destination] = []
-        entries = 0
-        level_logs = False
-        for config, config_path in branches(properties[key], logging_path):
-            if not isinstance(config, Mapping):
-                continue
-            level = config.get("Level", "OFF")
-            # A level from a parameter or a condition may be anything but OFF.
-            level_logs |= not (isinstance(level, str) and level.upper() == "OFF")
-            for dest_list, list_path in branches(
-                config.get("Destinations"), [*config_path, "Destinations"]
-            ):
-                if not isinstance(dest_list, list):
-                    entries += dest_list is not None
-                    continue
-                for index, entry in enumerate(dest_list):
-                    for dest, dest_path in branches(entry, [*list_path, index]):
-                        entries += 1
-                        destinations.extend(_log_group_arns(dest, dest_path))
-        yield StateMachine(name, logging_path, level_logs or entries > 0, tuple(destinations))
+        if key is not None and isinstance(properties, Mapping) and key in properties:
+            yield _read_logging(name, properties[key], ["Resources", name, "Properties", key])
 
 
-def _log_group_arns(dest: object, path: CfnPath) -> Iterator[Destination]:
+def _read_logging(name: str, logging: object, path: CfnPath) -> StateMachine:
+    """Read one logging configuration, in every `Fn::If` branch."""
+    configs = list(_configs(logging, path))
+    entries = [entry for config, config_path in configs for entry in _entries(config, config_path)]
+    destinations = tuple(
+        destination for entry, entry_path in entries for destination in _arns(entry, entry_path)
+    )
+    logs = any(_level_logs(config) for config, _ in configs) or bool(entries)
+    return StateMachine(name, path, logs, destinations)
+
+
+def _configs(logging: object, path: CfnPath) -> Iterator[tuple[Mapping[str, object], CfnPath]]:
+    """Yield each logging configuration (a mapping) that `Fn::If` branches can give."""
+    for config, config_path in branches(logging, path):
+        if isinstance(config, Mapping):
+            yield config, config_path
+
+
+def _level_logs(config: Mapping[str, object]) -> bool:
+    """Whether a `Level` logs: anything but OFF, and a level from a parameter may be anything."""
+    level = config.get("Level", "OFF")
+    return not (isinstance(level, str) and level.upper() == "OFF")
+
+
+def _entries(config: Mapping[str, object], path: CfnPath) -> Iterator[tuple[object, CfnPath]]:
+    """Yield each `Destinations` entry; a value that is not a list counts as one entry."""
+    for dest_list, list_path in branches(config.get("Destinations"), [*path, "Destinations"]):
+        if isinstance(dest_list, list):
+            for index, entry in enumerate(dest_list):
+                yield from branches(entry, [*list_path, index])
+        elif dest_list is not None:
+            yield dest_list, list_path
+
+
+def _arns(dest: object, path: CfnPath) -> Iterator[Destination]:
+    """Yield the `CloudWatchLogsLogGroup.LogGroupArn` values of one destination entry."""
     if not isinstance(dest, Mapping):
         return
     for group, group_path in branches(
@@ -145,12 +168,12 @@ def _log_group_arns(dest: object, path: CfnPath) -> Iterator[Destination]:
 
 # --- dependencies ----------------------------------------------------------------------------
 
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def _sub_names(text: str) -> Iterator[str]:
     """Yield the names `${Name}` and `${Name.Attribute}` refer to in a `Fn::Sub` string."""
-    for match in _SUB_VARIABLE.finditer(text):
+    for match in SUB_VARIABLE.finditer(text):
         variable = match.group(1).strip()
         if variable and not variable.startswith("!"):
             yield variable.split(".", 1)[0]
@@ -161,24 +184,55 @@ def references(value: object) -> Iterator[str]:
     if isinstance(value, list):
         for item in value:
             yield from references(item)
+    elif isinstance(value, Mapping):
+        for key, arg in value.items():
+            yield from _REFERENCE_READERS.get(key, references)(arg)
+
+
+def _ref_target(arg: object) -> Iterator[str]:
+    """The logical id of a `Ref`."""
+    if isinstance(arg, str):
+        yield arg
+    else:
+        yield from references(arg)
+
+
+def _getatt_target(arg: object) -> Iterator[str]:
+    """The logical id of a `Fn::GetAtt`, in its string or list form."""
+    if isinstance(arg, str):
+        yield arg.split(".", 1)[0]
+    elif isinstance(arg, list) and arg and isinstance(arg[0], str):
+        yield arg[0]
+    else:
+        yield from references(arg)
+
+
+def sub_arguments(arg: object) -> tuple[str, Mapping[str, object]] | None:
+    """Split a `Fn::Sub` argument into its text and variable map; None when malformed."""
+    if isinstance(arg, str):
+        return arg, {}
+    if not (isinstance(arg, list) and arg and isinstance(arg[0], str)):
+        return None
+    local = arg[1] if len(arg) > 1 else {}
+    return arg[0], local if isinstance(local, Mapping) else {}
+
+
+def _sub_targets(arg: object) -> Iterator[str]:
+    """The logical ids a `Fn::Sub` names outside its own variable map, and those in the map."""
+    parsed = sub_arguments(arg)
+    if parsed is None:
+        yield from references(arg)
         return
-    if not isinstance(value, Mapping):
-        return
-    for key, arg in value.items():
-        if key == "Ref" and isinstance(arg, str):
-            yield arg
-        elif key == "Fn::GetAtt" and isinstance(arg, str):
-            yield arg.split(".", 1)[0]
-        elif key == "Fn::GetAtt" and isinstance(arg, list) and arg and isinstance(arg[0], str):
-            yield arg[0]
-        elif key == "Fn::Sub" and isinstance(arg, str):
-            yield from _sub_names(arg)
-        elif key == "Fn::Sub" and isinstance(arg, list) and arg and isinstance(arg[0], str):
-            local = arg[1] if len(arg) > 1 and isinstance(arg[1], Mapping) else {}
-            yield from (name for name in _sub_names(arg[0]) if name not in local)
-            yield from references(local)
-        else:
-            yield from references(arg)
+    text, local = parsed
+    yield from (name for name in _sub_names(text) if name not in local)
+    yield from references(local)
+
+
+_REFERENCE_READERS: dict[str, Callable[[object], Iterator[str]]] = {
+    "Ref": _ref_target,
+    "Fn::GetAtt": _getatt_target,
+    "Fn::Sub": _sub_targets,
+}
 
 
 def depends_on(resource: Mapping[str, object]) -> Iterator[str]:
@@ -214,18 +268,20 @@ def dependency_closure(resources: Resources, start: str) -> list[str]:
     return order
 
 
-def is_policy_provider(
-    resource: Mapping[str, object],
-    template_dir: Path | None,
-    parameters: Mapping[str, Mapping[str, object]],
-) -> bool:
+# --- policy providers ----------------------------------------------------------------------------
+
+
+def is_policy_provider(resource: Mapping[str, object], view: TemplateView) -> bool:
     """Whether creating `resource` puts the compact policy in place."""
-    return resource.get("Type") == POLICY_TYPE or is_bootstrap_stack(
-        resource, template_dir, parameters
-    )
+    return resource.get("Type") == POLICY_TYPE or is_bootstrap_stack(resource, view)
 
 
-def _strings(value: object, parameters: Mapping[str, Mapping[str, object]]) -> Iterator[str]:
+def providers(names: list[str], view: TemplateView) -> list[str]:
+    """The policy providers among `names` (logical ids of `view`'s resources)."""
+    return [name for name in names if is_policy_provider(view.resources[name], view)]
+
+
+def _strings(value: object, parameters: Section) -> Iterator[str]:
     """Yield the literal strings in `value`, and the defaults of the parameters it refers to."""
     if isinstance(value, str):
         yield value
@@ -240,11 +296,7 @@ def _strings(value: object, parameters: Mapping[str, Mapping[str, object]]) -> I
             yield from _strings(item, parameters)
 
 
-def is_bootstrap_stack(
-    resource: Mapping[str, object],
-    template_dir: Path | None,
-    parameters: Mapping[str, Mapping[str, object]],
-) -> bool:
+def is_bootstrap_stack(resource: Mapping[str, object], view: TemplateView) -> bool:
     """Whether a nested application or stack is this project's bootstrap stack.
 
     Recognised when its `Location` (SAR `ApplicationId`, path or URL) or `TemplateURL` names the
@@ -258,14 +310,15 @@ def is_bootstrap_stack(
     if key is None or not isinstance(properties, Mapping):
         return False
     location = properties.get(key)
-    if any(PROJECT_MARKER in text.lower() for text in _strings(location, parameters)):
+    if any(PROJECT_MARKER in text.lower() for text in _strings(location, view.parameters)):
         return True
-    if isinstance(location, str) and "://" not in location and template_dir is not None:
-        return _declares_policy(template_dir / location)
+    if isinstance(location, str) and "://" not in location and view.directory is not None:
+        return _declares_policy(view.directory / location)
     return False
 
 
 def _declares_policy(path: Path) -> bool:
+    """Whether a local template file declares a `Custom::VendedLogsPolicy`."""
     from cfnlint.decode import decode  # cfn-lint's own YAML/JSON loader, with its tags
 
     try:
@@ -275,186 +328,3 @@ def _declares_policy(path: Path) -> bool:
         return False
     template, _errors = decode(str(path))
     return any(body.get("Type") == POLICY_TYPE for body in resources_of(template).values())
-
-
-# --- log group names -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hole:
-    """A part of a string the template does not fix.
-
-    `pseudo` (a pseudo parameter) and `generated` (a name CloudFormation generates from the stack
-    name) never start with "/"; `unknown` (a parameter, an import, a map) may be anything.
-    """
-
-    kind: Literal["unknown", "pseudo", "generated"]
-    label: str
-
-    def render(self) -> str:
-        """Show the hole the way `Fn::Sub` would write it."""
-        if self.kind == "generated":
-            return "${AWS::StackName}-" + self.label + "-<random>"
-        return "${" + self.label + "}"
-
-
-type Segment = str | Hole
-_UNKNOWN = Hole("unknown", "?")
-_ARN_HEAD: tuple[Segment, ...] = (
-    "arn:",
-    Hole("pseudo", "AWS::Partition"),
-    ":logs:",
-    Hole("pseudo", "AWS::Region"),
-    ":",
-    Hole("pseudo", "AWS::AccountId"),
-    ":log-group:",
-)
-
-
-def _is_resource(resources: Resources, name: str, type_: str) -> bool:
-    return name in resources and resources[name].get("Type") == type_
-
-
-def segments(
-    value: object, resources: Resources, seen: frozenset[str] = frozenset()
-) -> list[Segment]:
-    """Turn a string expression (literal, `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`) into parts.
-
-    `Ref` to a log group gives its name and `Fn::GetAtt` `Arn` its ARN, so names that other
-    resources spell out are followed; `seen` stops a log group whose name refers to itself.
-    """
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping) and len(value) == 1:
-        ((key, arg),) = value.items()
-        handler = _FUNCTIONS.get(key)
-        if handler is not None:
-            return handler(arg, resources, seen)
-    return [_UNKNOWN]
-
-
-def _ref_segments(arg: object, resources: Resources, seen: frozenset[str]) -> list[Segment]:
-    if not isinstance(arg, str):
-        return [_UNKNOWN]
-    if arg.startswith("AWS::"):
-        return [Hole("pseudo", arg)]
-    if arg not in seen and _is_resource(resources, arg, LOG_GROUP_TYPE):
-        return _log_group_name(arg, resources, seen)
-    return [Hole("unknown", arg)]
-
-
-def _getatt_segments(arg: object, resources: Resources, seen: frozenset[str]) -> list[Segment]:
-    if isinstance(arg, str) and "." in arg:
-        name, attribute = arg.split(".", 1)
-    elif isinstance(arg, list) and len(arg) == 2 and all(isinstance(item, str) for item in arg):
-        name, attribute = str(arg[0]), str(arg[1])
-    else:
-        return [_UNKNOWN]
-    if attribute == "Arn" and name not in seen and _is_resource(resources, name, LOG_GROUP_TYPE):
-        return [*_ARN_HEAD, *_log_group_name(name, resources, seen), ":*"]
-    return [Hole("unknown", f"{name}.{attribute}")]
-
-
-def _join_segments(arg: object, resources: Resources, seen: frozenset[str]) -> list[Segment]:
-    if not (isinstance(arg, list) and len(arg) == 2):
-        return [_UNKNOWN]
-    delimiter, items = arg
-    if not (isinstance(delimiter, str) and isinstance(items, list)):
-        return [_UNKNOWN]
-    joined: list[Segment] = []
-    for index, item in enumerate(items):
-        if index:
-            joined.append(delimiter)
-        joined.extend(segments(item, resources, seen))
-    return joined
-
-
-def _log_group_name(name: str, resources: Resources, seen: frozenset[str]) -> list[Segment]:
-    properties = resources[name].get("Properties")
-    if not isinstance(properties, Mapping) or "LogGroupName" not in properties:
-        return [Hole("generated", name)]
-    return segments(properties["LogGroupName"], resources, seen | {name})
-
-
-def _sub_segments(arg: object, resources: Resources, seen: frozenset[str]) -> list[Segment]:
-    text: object = arg
-    local: Mapping[str, object] = {}
-    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], Mapping):
-        text, local = arg
-    if not isinstance(text, str):
-        return [_UNKNOWN]
-    result: list[Segment] = []
-    position = 0
-    for match in _SUB_VARIABLE.finditer(text):
-        result.append(text[position : match.start()])
-        position = match.end()
-        variable = match.group(1).strip()
-        if variable.startswith("!"):
-            result.append("${" + variable[1:] + "}")
-        elif variable in local:
-            result.extend(segments(local[variable], resources, seen))
-        elif "." in variable:
-            result.extend(_getatt_segments(variable, resources, seen))
-        else:
-            result.extend(_ref_segments(variable, resources, seen))
-    result.append(text[position:])
-    return result
-
-
-_FUNCTIONS: dict[str, Callable[[object, Resources, frozenset[str]], list[Segment]]] = {
-    "Ref": _ref_segments,
-    "Fn::GetAtt": _getatt_segments,
-    "Fn::Sub": _sub_segments,
-    "Fn::Join": _join_segments,
-}
-
-
-def _merged(parts: list[Segment]) -> list[Segment]:
-    """Join adjacent literals and drop empty ones."""
-    merged: list[Segment] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    return merged
-
-
-def log_group_name_of_arn(parts: list[Segment]) -> list[Segment] | None:
-    """Cut the log group name out of an ARN's parts (`...:log-group:<name>[:*]`), or None."""
-    marker = "log-group:"
-    merged = _merged(parts)
-    for index, part in enumerate(merged):
-        if isinstance(part, str) and marker in part:
-            name: list[Segment] = [part.split(marker, 1)[1]]
-            name.extend(merged[index + 1 :])
-            cut: list[Segment] = []
-            for piece in name:
-                if isinstance(piece, str) and ":" in piece:
-                    cut.append(piece.split(":", 1)[0])
-                    break
-                cut.append(piece)
-            return _merged(cut)
-    return None
-
-
-def under_prefix(name: list[Segment], prefix: str = VENDED_LOGS_PREFIX) -> bool | None:
-    """Whether a name starts with `prefix`: True, False, or None when the template can't tell."""
-    known = ""
-    for part in _merged(name):
-        if isinstance(part, str):
-            known += part
-            if known.startswith(prefix):
-                return True
-            if not prefix.startswith(known):
-                return False
-        elif part.kind != "unknown" and prefix[len(known)] == "/":
-            return False  # pseudo parameters and generated names never start with "/"
-        else:
-            return None
-    return known.startswith(prefix)
-
-
-def render(name: list[Segment]) -> str:
-    """Show a name's parts as one string, holes as `${...}`."""
-    return "".join(part if isinstance(part, str) else part.render() for part in name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def e9101(resource: str) -> Finding:
 
 
 def w9102(resource: str, *dest: str | int) -> Finding:
-    """The warning for a destination outside /aws/vendedlogs/."""
+    """The warning for a destination outside the prefixes its policy resources ensure."""
     return ("W9102", ("Resources", resource, *(dest or SM_DEST)))
 
 
@@ -71,6 +72,16 @@ EXPECTED: dict[str, list[Finding]] = {
     "nested_application.yaml": [],
     "nested_unrelated_stack.yaml": [e9101("AfterNetwork")],
     "log_groups_inside.yaml": [],
+    "vendedlogs_outside_states.yaml": [w9102("PipesNamed")],
+    "prefixes_custom.yaml": [
+        w9102("ListOutside"),
+        w9102("CommaOutside"),
+        w9102("ParameterOutside"),
+    ],
+    "prefixes_union.yaml": [w9102("BothOutside"), w9102("OnlyWaf")],
+    "nested_prefixes.yaml": [w9102("AfterDefaultApp")],
+    "find_in_map.yaml": [w9102("ViaMappedOutside"), w9102("ViaMappedArn")],
+    "unresolvable.yaml": [],
     "log_groups_outside.yaml": [
         w9102("ViaGetAttOutside"),
         w9102("ViaGetAttStackName"),
@@ -195,6 +206,99 @@ def test_unnamed_log_group_warning_explains_the_generated_name() -> None:
     assert "${AWS::StackName}-Unnamed-<random>" in match.message
 
 
+FIX_ONE = "name the log group under that prefix, or add a prefix to LogGroupPrefixes of "
+FIX_SEVERAL = "name the log group under one of those prefixes, or add a prefix to LogGroupPrefixes"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "machine", "fragments"),
+    [
+        pytest.param(
+            "vendedlogs_outside_states.yaml",
+            "PipesNamed",
+            (
+                "logs to log group /aws/vendedlogs/pipes/orders, outside /aws/vendedlogs/states/ "
+                "(the prefix VendedLogsPolicy ensures)",
+                FIX_ONE + "VendedLogsPolicy",
+                "adds its ARN to the account's CloudWatch Logs resource policy",
+            ),
+            id="default-resource-pipes",
+        ),
+        pytest.param(
+            "prefixes_custom.yaml",
+            "ListOutside",
+            (
+                "log group /aws/vendedlogs/states/orders, outside /orders/, aws-waf-logs- "
+                "(the prefixes ListPolicy ensures)",
+                FIX_SEVERAL + " of ListPolicy",
+            ),
+            id="list-replaces-default",
+        ),
+        pytest.param(
+            "prefixes_custom.yaml",
+            "CommaOutside",
+            ("outside /payments/, /aws/vendedlogs/states/ (the prefixes CommaPolicy ensures)",),
+            id="comma-string-split-and-stripped",
+        ),
+        pytest.param(
+            "prefixes_custom.yaml",
+            "ParameterOutside",
+            (
+                "log group /aws/vendedlogs/events/orders, outside /aws/vendedlogs/pipes/, "
+                "/aws/vendedlogs/states/ (the prefixes ParameterPolicy ensures)",
+            ),
+            id="parameter-default",
+        ),
+        pytest.param(
+            "prefixes_union.yaml",
+            "BothOutside",
+            (
+                "log group /payments/orders, outside /aws/vendedlogs/states/, aws-waf-logs- "
+                "(the prefixes StatesPolicy and WafPolicy ensure)",
+                FIX_SEVERAL + " of StatesPolicy or WafPolicy",
+            ),
+            id="union",
+        ),
+        pytest.param(
+            "prefixes_union.yaml",
+            "OnlyWaf",
+            ("outside aws-waf-logs- (the prefix WafPolicy ensures)", FIX_ONE + "WafPolicy"),
+            id="no-slash-prefix-alone",
+        ),
+        pytest.param(
+            "nested_prefixes.yaml",
+            "AfterDefaultApp",
+            (
+                "log group /aws/vendedlogs/pipes/orders, outside /aws/vendedlogs/states/ "
+                "(the prefix DefaultApp ensures)",
+            ),
+            id="nested-app-default",
+        ),
+        pytest.param(
+            "find_in_map.yaml",
+            "ViaMappedOutside",
+            ("logs to log group /orders/legacy, outside /aws/vendedlogs/states/",),
+            id="find-in-map-name",
+        ),
+        pytest.param(
+            "find_in_map.yaml",
+            "ViaMappedArn",
+            ("logs to log group /orders/legacy, outside /aws/vendedlogs/states/",),
+            id="find-in-map-arn",
+        ),
+    ],
+)
+def test_outside_warning_names_log_group_prefixes_and_fix(
+    fixture: str, machine: str, fragments: tuple[str, ...]
+) -> None:
+    # Given a fixture state machine whose log group its policy resources do not cover
+    # When it is linted
+    (match,) = [m for m in lint_fixture(fixture) if m.rule.id == "W9102" and m.path[1] == machine]
+    # Then the warning names the log group, the prefixes ensured and by whom, and the fix
+    for fragment in fragments:
+        assert fragment in match.message
+
+
 # --- SAM: as cfn-lint sees it, and as the SAM translator outputs it ------------------------
 
 SAM_FIXTURES = ("sam_depends_on.yaml", "sam_missing_dependency.yaml")
@@ -313,12 +417,31 @@ def log_group(name: object = None) -> dict[str, Any]:
     return {"Type": "AWS::Logs::LogGroup", "Properties": properties}
 
 
-def inline(resources: dict[str, Any]) -> str:
-    """A template with a parameter, a condition and the given resources, as JSON."""
+OUTSIDE_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/orders/mapped:*"
+MAPPINGS = {
+    "Arns": {
+        "Logs": {
+            "Inside": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/m:*",
+            "Outside": OUTSIDE_ARN,
+            "List": ["a", "b"],
+        }
+    },
+    "Names": {"Logs": {"Inside": "/aws/vendedlogs/states/m", "Outside": "/orders/m"}},
+    "Prefixes": {"Logs": {"Vended": "/aws/vendedlogs/", "Orders": ["/orders/"]}},
+}
+
+
+def inline(resources: dict[str, Any], parameters: dict[str, Any] | None = None) -> str:
+    """A template with parameters, a condition, mappings and the given resources, as JSON."""
     return json.dumps(
         {
-            "Parameters": {"ArnParam": {"Type": "String"}, "NameParam": {"Type": "String"}},
+            "Parameters": {
+                "ArnParam": {"Type": "String"},
+                "NameParam": {"Type": "String"},
+                **(parameters or {}),
+            },
             "Conditions": {"Blue": {"Fn::Equals": [{"Ref": "NameParam"}, "blue"]}},
+            "Mappings": MAPPINGS,
             "Resources": resources,
         }
     )
@@ -400,7 +523,12 @@ WARN = ("W9102", ("Resources", "Machine", *SM_DEST))
             "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/orders", (), id="arn-no-suffix"
         ),
         pytest.param("not-an-arn", None, id="not-an-arn-unresolvable"),
-        pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "/aws/vendedlogs/x:*"}, None, id="sub-in"),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "/aws/vendedlogs/states/x:*"}, None, id="sub-in"
+        ),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "/aws/vendedlogs/x:*"}, (), id="sub-vended-not-states"
+        ),
         pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "/x:*"}, (), id="sub-outside"),
         pytest.param({"Fn::Sub": PARTITION_ARN_HEAD + "${NameParam}:*"}, None, id="sub-param"),
         pytest.param(
@@ -434,6 +562,35 @@ WARN = ("W9102", ("Resources", "Machine", *SM_DEST))
         pytest.param({"Fn::GetAtt": ["JoinNamed", "Arn"]}, None, id="getatt-join-named"),
         pytest.param({"Fn::GetAtt": ["ParamNamed", "Arn"]}, None, id="getatt-param-named"),
         pytest.param({"Fn::GetAtt": ["SelfNamed", "Arn"]}, None, id="getatt-self-reference"),
+        pytest.param({"Fn::GetAtt": ["MapNamed", "Arn"]}, (), id="getatt-map-named"),
+        pytest.param({"Fn::FindInMap": ["Arns", "Logs", "Outside"]}, (), id="map-outside"),
+        pytest.param({"Fn::FindInMap": ["Arns", "Logs", "Inside"]}, None, id="map-inside"),
+        pytest.param(
+            {"Fn::FindInMap": ["Arns", {"Ref": "NameParam"}, "Outside"]}, None, id="map-ref-key"
+        ),
+        pytest.param({"Fn::FindInMap": ["Arns", "Logs", "Missing"]}, None, id="map-missing-key"),
+        pytest.param(
+            {"Fn::FindInMap": ["Arns", "Logs", "Missing", {"DefaultValue": OUTSIDE_ARN}]},
+            (),
+            id="map-default-value",
+        ),
+        pytest.param(
+            {"Fn::FindInMap": ["Arns", "Logs", "Inside", {"DefaultValue": OUTSIDE_ARN}]},
+            None,
+            id="map-found-before-default",
+        ),
+        pytest.param({"Fn::FindInMap": ["Arns", "Logs", "List"]}, None, id="map-value-list"),
+        pytest.param({"Fn::FindInMap": ["Arns", "Logs"]}, None, id="map-two-keys"),
+        pytest.param(
+            {
+                "Fn::Sub": [
+                    PARTITION_ARN_HEAD + "${N}:*",
+                    {"N": {"Fn::FindInMap": ["Names", "Logs", "Outside"]}},
+                ]
+            },
+            (),
+            id="sub-variable-from-map",
+        ),
         pytest.param({"Ref": "ArnParam"}, None, id="parameter"),
         pytest.param({"Fn::ImportValue": "shared-log-group-arn"}, None, id="import"),
         pytest.param(
@@ -458,6 +615,7 @@ def test_log_group_resolution(
             ),
             "ParamNamed": log_group({"Ref": "NameParam"}),
             "SelfNamed": log_group({"Fn::Sub": "${SelfNamed}-x"}),
+            "MapNamed": log_group({"Fn::FindInMap": ["Names", "Logs", "Outside"]}),
             "Machine": state_machine(
                 {
                     "Level": "ALL",
@@ -470,9 +628,150 @@ def test_log_group_resolution(
     # When it is linted with the pack
     reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
     # Then W9102 is reported (at the destination's path) only for names resolved outside
-    # /aws/vendedlogs/, never when the template can't tell, and E9101 never
+    # /aws/vendedlogs/states/ (the policy's default), never when the template can't tell, and
+    # E9101 never
     expected = [] if warned_at is None else [(WARN[0], (*WARN[1], *warned_at))]
     assert reported == expected
+
+
+# --- the prefixes that cover a log group -----------------------------------------------------
+
+ABSENT = object()
+PREFIX_PARAMETERS = {
+    "CommaList": {"Type": "CommaDelimitedList", "Default": "/orders/, /aws/vendedlogs/"},
+    "CommaString": {"Type": "String", "Default": "/aws/vendedlogs/"},
+    "NoDefault": {"Type": "CommaDelimitedList"},
+}
+
+
+def logging_to(name: str) -> dict[str, Any]:
+    """A logging configuration whose one destination is the log group `name` (a Sub template)."""
+    arn = {"Fn::Sub": PARTITION_ARN_HEAD + name + ":*"}
+    return {"Level": "ALL", "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": arn}}]}
+
+
+def policy_with(prefixes: object) -> dict[str, Any]:
+    """A Custom::VendedLogsPolicy with this LogGroupPrefixes (none for ABSENT)."""
+    resource = policy()
+    if prefixes is not ABSENT:
+        resource["Properties"]["LogGroupPrefixes"] = prefixes
+    return resource
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "name", "warned"),
+    [
+        pytest.param(ABSENT, "/aws/vendedlogs/states/x", False, id="default-inside"),
+        pytest.param(ABSENT, "/aws/vendedlogs/pipes/x", True, id="default-pipes-outside"),
+        pytest.param(ABSENT, "/aws/vendedlogs/states", True, id="default-shorter-than-prefix"),
+        pytest.param(["/aws/vendedlogs/"], "/aws/vendedlogs/pipes/x", False, id="list-wider"),
+        pytest.param(["/orders/"], "/aws/vendedlogs/states/x", True, id="list-replaces-default"),
+        pytest.param("/orders/,/aws/vendedlogs/", "/aws/vendedlogs/x", False, id="comma-string"),
+        pytest.param(" /orders/ , ", "/orders/x", False, id="comma-string-blanks"),
+        pytest.param("/orders/", "/payments/x", True, id="comma-string-one-outside"),
+        pytest.param({"Ref": "CommaList"}, "/aws/vendedlogs/x", False, id="ref-list-inside"),
+        pytest.param({"Ref": "CommaList"}, "/payments/x", True, id="ref-list-outside"),
+        pytest.param({"Ref": "CommaString"}, "/payments/x", True, id="ref-string-outside"),
+        pytest.param({"Ref": "NoDefault"}, "/payments/x", False, id="ref-no-default-unknown"),
+        pytest.param({"Ref": "Undeclared"}, "/payments/x", False, id="ref-undeclared-unknown"),
+        pytest.param(
+            {"Fn::FindInMap": ["Prefixes", "Logs", "Vended"]},
+            "/payments/x",
+            True,
+            id="map-prefix-outside",
+        ),
+        pytest.param(
+            {"Fn::FindInMap": ["Prefixes", "Logs", "Vended"]},
+            "/aws/vendedlogs/pipes/x",
+            False,
+            id="map-prefix-inside",
+        ),
+        pytest.param(
+            {"Fn::FindInMap": ["Prefixes", "Logs", "Orders"]}, "/orders/x", False, id="map-list"
+        ),
+        pytest.param({"Fn::Split": [",", "/orders/"]}, "/payments/x", False, id="split-unknown"),
+        pytest.param(
+            {"Fn::If": ["Blue", ["/orders/"], {"Ref": "AWS::NoValue"}]},
+            "/payments/x",
+            False,
+            id="if-unknown",
+        ),
+        pytest.param([], "/payments/x", False, id="empty-list-unknown"),
+        pytest.param("", "/payments/x", False, id="empty-string-unknown"),
+        pytest.param([{"Ref": "NameParam"}], "/payments/x", False, id="list-item-unknown"),
+        pytest.param(["aws-waf-logs-"], "aws-waf-logs-orders", False, id="no-slash-inside"),
+        pytest.param(["aws-waf-logs-"], "aws-waf-log", True, id="no-slash-shorter"),
+        pytest.param(["aws-waf-logs-"], "/aws-waf-logs-x", True, id="no-slash-outside"),
+        pytest.param(["aws-waf-logs-"], "${AWS::StackName}-x", False, id="no-slash-stack-name"),
+        pytest.param(["aws-waf-logs-"], "aws-${AWS::Region}", False, id="no-slash-region"),
+        pytest.param(["aws-waf-logs-"], "aws-waf-logs-${NameParam}", False, id="no-slash-param"),
+        pytest.param(["/x/", "aws-waf-"], "${AWS::StackName}-x", False, id="one-cannot-tell"),
+        pytest.param(ABSENT, "/aws/vendedlogs/states${AWS::StackName}", True, id="pseudo-no-slash"),
+        pytest.param(ABSENT, "${NameParam}/aws/vendedlogs/states/", False, id="leading-parameter"),
+    ],
+)
+def test_prefix_resolution(prefixes: object, name: str, warned: bool, pack: Any) -> None:
+    # Given a state machine after a policy resource with this LogGroupPrefixes, logging to `name`
+    template = inline(
+        {
+            "Policy": policy_with(prefixes),
+            "Machine": state_machine(logging_to(name), DependsOn="Policy"),
+        },
+        PREFIX_PARAMETERS,
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then W9102 is reported exactly when the prefixes are fixed and none covers the name
+    assert reported == ([WARN] if warned else [])
+
+
+def test_state_machine_without_dependency_uses_the_templates_policy_prefixes(pack: Any) -> None:
+    # Given a state machine that depends on no policy resource (E9101), in a template whose one
+    # policy resource covers all of /aws/vendedlogs/
+    template = inline(
+        {
+            "Policy": policy_with(["/aws/vendedlogs/"]),
+            "Machine": state_machine(logging_to("/aws/vendedlogs/pipes/x")),
+        }
+    )
+    # When it is linted with the pack
+    matches = lint(template, rules=pack, regions=["us-east-1"])
+    # Then only E9101 is reported: once it depends on that resource, its log group is covered
+    assert findings(matches) == [e9101("Machine")]
+
+
+def test_state_machine_in_template_without_policy_uses_the_default_prefixes(pack: Any) -> None:
+    # Given a logging state machine in a template without any policy resource
+    template = inline({"Machine": state_machine(logging_to("/aws/vendedlogs/pipes/x"))})
+    # When it is linted with the pack
+    matches = lint(template, rules=pack, regions=["us-east-1"])
+    # Then W9102 compares with the default prefix, and says that is what it did
+    assert findings(matches) == [e9101("Machine"), WARN]
+    (warning,) = [m for m in matches if m.rule.id == "W9102"]
+    assert (
+        "outside /aws/vendedlogs/states/ (the prefix a Custom::VendedLogsPolicy ensures by "
+        "default)" in warning.message
+    )
+    assert warning.message.endswith(
+        "name the log group under that prefix, or add a prefix to that resource's LogGroupPrefixes"
+    )
+
+
+def test_state_machine_without_dependency_uses_every_policy_of_the_template(pack: Any) -> None:
+    # Given a state machine that depends on neither of two policy resources
+    template = inline(
+        {
+            "A": policy_with(["/orders/"]),
+            "B": policy_with(["/payments/"]),
+            "Machine": state_machine(logging_to("/aws/vendedlogs/states/x")),
+        }
+    )
+    # When it is linted with the pack
+    matches = lint(template, rules=pack, regions=["us-east-1"])
+    # Then W9102 compares with the union of their prefixes, and names both resources
+    assert findings(matches) == [e9101("Machine"), WARN]
+    (warning,) = [m for m in matches if m.rule.id == "W9102"]
+    assert "outside /orders/, /payments/ (the prefixes A and B ensure)" in warning.message
 
 
 # --- the pack itself, the real CLI, and the repository's templates --------------------------
@@ -529,6 +828,64 @@ def test_cli_passes_a_good_template_and_ends_on_a_cycle() -> None:
     assert (good_result.returncode, good_result.stdout) == (0, ""), good_result.stderr
     assert cycle_result.returncode == 2, cycle_result.stderr
     assert ":E9101:" in cycle_result.stdout
+
+
+# The command line docs/lint-rules.md (and the README) give. `--append-rules` takes several
+# values, so without `--` it would take the template for a rules directory too.
+DOCUMENTED_COMMAND = "cfn-lint --append-rules rules/ -- template.yaml"
+
+
+def run_documented(command: str) -> subprocess.CompletedProcess[str]:
+    """Run a documented command line as written, from the repository root (bounded)."""
+    program, *args = shlex.split(command)
+    assert program == "cfn-lint"
+    return subprocess.run(
+        [CFN_LINT, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+
+
+def test_docs_give_the_tested_command_line() -> None:
+    # Given the rule pack's documentation
+    text = DOCS.read_text()
+    # When its commands are read
+    # Then the command tested below is the one it shows
+    assert f"\n{DOCUMENTED_COMMAND}\n" in text
+
+
+def test_documented_command_passes_template_yaml() -> None:
+    # Given the documented command line, exactly, on the repository's template.yaml
+    # When it runs
+    result = run_documented(DOCUMENTED_COMMAND)
+    # Then it exits 0 with nothing to report, and no traceback
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_documented_command_finds_the_rules_in_a_fixture() -> None:
+    # Given the documented command line on a fixture with a missing dependency and an unnamed
+    # log group
+    fixture = "tests/rules/templates/sam_missing_dependency.yaml"
+    # When it runs
+    result = run_documented(DOCUMENTED_COMMAND.replace("template.yaml", fixture))
+    # Then it exits 6 (errors and warnings) with E9101 and W9102, each at its line
+    assert result.returncode == 6, result.stderr
+    found = re.findall(r"^([EW]\d+) .*\n(\S+):(\d+):", result.stdout, flags=re.MULTILINE)
+    assert found == [("E9101", fixture, "13"), ("W9102", fixture, "25")], result.stdout
+
+
+def test_template_right_after_append_rules_is_taken_for_a_rules_directory() -> None:
+    # Given the command line without `--`
+    command = DOCUMENTED_COMMAND.replace(" -- ", " ")
+    # When it runs
+    result = run_documented(command)
+    # Then cfn-lint tries to load template.yaml as rules and fails: why the docs keep `--`
+    assert result.returncode == 1
+    assert "Tried to append rules but got an error: No module named 'template'" in result.stderr
 
 
 def repository_templates() -> list[Path]:
