@@ -7,8 +7,12 @@ role, so they need the template already translated, with the function's code in 
         --code-uri s3://bucket/key.zip --output stackset/template.json
 
 Lambda reads code only from a bucket in the function's own region: for a rollout to several
-regions, name the buckets after the region and pass ``s3://artifacts-${AWS::Region}/key.zip``;
-the bucket then becomes ``Fn::Sub`` and each region reads its own copy.
+regions, name the buckets after the region and write ``{region}`` where the region goes,
+``s3://artifacts-{region}/key.zip``; the bucket then becomes ``Fn::Sub`` with
+``${AWS::Region}`` and each region reads its own copy. ``{region}`` passes through make and the
+shell unchanged (``make stackset-template CODE_URI=s3://artifacts-{region}/key.zip``), where
+``${AWS::Region}`` would be expanded to nothing by both; written directly to this script (in
+single quotes), ``${AWS::Region}`` works too.
 
 The translation runs locally with aws-sam-translator (installed with the SAM CLI, so run this with
 the SAM CLI's Python, ``.venv-sam/bin/python``) and makes no AWS calls: the template uses no
@@ -31,6 +35,8 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 # A bucket name, or one that holds ${...} (resolved by Fn::Sub in each account and region).
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SUB_VARIABLE = re.compile(r"\$\{[^}]+\}")
+# The make- and shell-safe spelling of ${AWS::Region} in a bucket name.
+REGION_PLACEHOLDER = "{region}"
 # Template-level metadata that only means something to the Serverless Application Repository.
 _SAR_METADATA = "AWS::ServerlessRepo::Application"
 
@@ -48,6 +54,9 @@ class CodeLocation:
     version: str | None = None
 
     def __post_init__(self) -> None:
+        if REGION_PLACEHOLDER in self.bucket:
+            bucket = self.bucket.replace(REGION_PLACEHOLDER, "${AWS::Region}")
+            object.__setattr__(self, "bucket", bucket)
         literal = _SUB_VARIABLE.sub("x", self.bucket)
         if not _BUCKET.match(literal):
             raise StackSetTemplateError(f"{self.bucket!r} is not an S3 bucket name")
@@ -68,7 +77,8 @@ def parse_code_uri(text: str) -> CodeLocation:
     if not text:
         raise StackSetTemplateError(
             "the code location is empty: give the s3://bucket/key that `sam package` wrote as "
-            "CodeUri (make stackset-template CODE_URI=s3://bucket/key.zip)"
+            "CodeUri (make stackset-template CODE_URI=s3://bucket/key.zip; a bucket per region: "
+            "CODE_URI=s3://bucket-{region}/key.zip)"
         )
     match = re.fullmatch(r"s3://([^/?]+)/([^?]+)(?:\?versionId=([^&]+))?", text)
     if not match:
@@ -173,8 +183,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--code-uri", help="s3://bucket/key of the packaged code (from sam package)")
-    where.add_argument("--code-bucket", help="bucket of the packaged code (with --code-key)")
+    where.add_argument(
+        "--code-uri",
+        help="s3://bucket/key of the packaged code (from sam package); {region} in the bucket "
+        "name becomes each stack's region",
+    )
+    where.add_argument(
+        "--code-bucket", help="bucket of the packaged code (with --code-key); {region} as above"
+    )
     parser.add_argument("--code-key", help="key of the packaged code (with --code-bucket)")
     parser.add_argument("--code-version", help="S3 object version (with --code-bucket)")
     parser.add_argument("--output", type=Path, required=True)

@@ -30,6 +30,12 @@ NO_AWS_ENDPOINT = "http://127.0.0.1:9"
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
 CUSTOM_TYPE = "Custom::VendedLogsPolicy"
+# The bootstrap stack's functions: the custom resource's provider, the account guard (Lambda
+# Hook) and the watch (scheduled audit); one code package, three handlers (src/Makefile).
+PROVIDER = "VendedLogsPolicyFunction"
+GUARD = "GuardFunction"
+WATCH = "WatchFunction"
+FUNCTIONS = (PROVIDER, GUARD, WATCH)
 STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 # The log-delivery actions a logging state machine's role needs (PROBLEM.md, Cause 1).
 LOG_DELIVERY_ACTIONS = frozenset(

@@ -223,5 +223,10 @@ def test_nested_app_passes_only_known_parameters_and_writes_no_ssm_parameter(
     assert template["Parameters"][version]["Default"] == published
     # And it passes only parameters the bootstrap template declares
     assert set(passed) <= set(bootstrap["Parameters"])
-    # And it writes no SSM parameter, so several stacks can nest it in one account and region
+    # And it writes no SSM parameter and activates no hook (both names are unique per account and
+    # region), so several stacks can nest it in one account and region
     assert passed.get("ServiceTokenParameterName") == ""
+    assert passed.get("GuardAlias") == ""
+    assert bootstrap["Conditions"]["CreateGuard"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "GuardAlias"}, ""]}]
+    }

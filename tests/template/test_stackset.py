@@ -2,12 +2,14 @@
 
 The script runs with the SAM CLI environment's Python (it has aws-sam-translator) and no AWS
 endpoint; its output must be deterministic, free of SAM types, and pass cfn-lint and checkov.
+The documented `make stackset-template` command runs as written (make and the shell included).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,19 @@ pytestmark = pytest.mark.template
 SCRIPT = tools.REPO / "scripts" / "stackset_template.py"
 CODE_URI = "s3://vlp-artifacts-example/vended-logs-policy/0123456789abcdef"
 # Resources SAM leaves alone: they must come out exactly as written.
-UNTOUCHED = ("FunctionLogGroup", "FunctionRole", "VendedLogsPolicy", "ServiceTokenParameter")
+UNTOUCHED = (
+    "FunctionLogGroup",
+    "FunctionRole",
+    "VendedLogsPolicy",
+    "ServiceTokenParameter",
+    "GuardHookRole",
+    "AccountGuard",
+    "WatchScheduleRole",
+    "PolicyLengthAlarm",
+    "WatchDashboard",
+)
+# Where the docs give the StackSets command, with a bucket per region.
+DOCUMENTED_IN = (tools.REPO / "docs" / "deploy.md", tools.EXAMPLES_DIR / "stackset" / "README.md")
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +80,14 @@ def test_output_is_plain_cloudformation(translated: dict[str, Any]) -> None:
     assert "AWS::ServerlessRepo::Application" not in translated.get("Metadata", {})
 
 
+@pytest.mark.parametrize("name", tools.FUNCTIONS)
 def test_function_code_is_the_given_s3_object_and_settings_are_kept(
-    translated: dict[str, Any], source: dict[str, Any]
+    translated: dict[str, Any], source: dict[str, Any], name: str
 ) -> None:
     # Given the function before and after translation
-    (before,) = tools.resources_of(source, "AWS::Serverless::Function").values()
-    (after,) = tools.resources_of(translated, "AWS::Lambda::Function").values()
+    before = tools.resources_of(source, "AWS::Serverless::Function")[name]
+    after = tools.resources_of(translated, "AWS::Lambda::Function")[name]
+    assert set(tools.resources_of(translated, "AWS::Lambda::Function")) == set(tools.FUNCTIONS)
     props, original = after["Properties"], before["Properties"]
     # Then its code is the packaged object
     assert props["Code"] == {
@@ -83,8 +99,29 @@ def test_function_code_is_the_given_s3_object_and_settings_are_kept(
         assert props[key] == original[key], key
     assert props["Role"] == original["Role"]
     assert props["LoggingConfig"] == original["LoggingConfig"]
-    # And its checkov suppressions travel with it
+    # And its checkov suppressions and condition travel with it
     assert after["Metadata"]["checkov"] == before["Metadata"]["checkov"]
+    assert after.get("Condition") == before.get("Condition")
+
+
+def test_guard_and_watch_are_in_the_rollout(translated: dict[str, Any]) -> None:
+    # Given the translated template
+    resources = translated["Resources"]
+    # Then it carries the hook, the watch's schedule, its alarm and its dashboard
+    (hook,) = tools.resources_of(translated, "AWS::CloudFormation::LambdaHook").values()
+    assert hook["Properties"]["LambdaFunction"] == {"Fn::GetAtt": [tools.GUARD, "Arn"]}
+    (schedule,) = tools.resources_of(translated, "AWS::Scheduler::Schedule").values()
+    target = schedule["Properties"]["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": [tools.WATCH, "Arn"]}
+    assert target["RoleArn"] == {"Fn::GetAtt": ["WatchScheduleRole", "Arn"]}
+    assert schedule["Properties"]["State"] == {"Fn::If": ["WatchOn", "ENABLED", "DISABLED"]}
+    assert "Name" not in schedule["Properties"]
+    assert set(tools.resources_of(translated, "AWS::CloudWatch::Alarm")) == {"PolicyLengthAlarm"}
+    assert set(tools.resources_of(translated, "AWS::CloudWatch::Dashboard")) == {"WatchDashboard"}
+    # And SAM added no role of its own: the schedule uses the template's, with its condition
+    roles = set(tools.resources_of(translated, "AWS::IAM::Role"))
+    assert roles == {"FunctionRole", "GuardHookRole", "WatchScheduleRole"}
+    assert resources["GuardHookRole"]["Condition"] == "CreateGuard"
 
 
 def test_everything_else_is_unchanged(translated: dict[str, Any], source: dict[str, Any]) -> None:
@@ -142,11 +179,24 @@ def test_checkov_passes(output: Path, env: dict[str, str]) -> None:
             },
         ),
         (
+            ["--code-uri", "s3://artifacts-{region}/vlp/abc.zip"],
+            {"S3Bucket": {"Fn::Sub": "artifacts-${AWS::Region}"}, "S3Key": "vlp/abc.zip"},
+        ),
+        (
+            ["--code-bucket", "{region}.artifacts", "--code-key", "vlp/{region}.zip"],
+            {"S3Bucket": {"Fn::Sub": "${AWS::Region}.artifacts"}, "S3Key": "vlp/{region}.zip"},
+        ),
+        (
             ["--code-bucket", "artifacts", "--code-key", "vlp/abc.zip"],
             {"S3Bucket": "artifacts", "S3Key": "vlp/abc.zip"},
         ),
     ],
-    ids=["per-region-bucket-with-version", "bucket-and-key"],
+    ids=[
+        "per-region-bucket-with-version",
+        "region-placeholder",
+        "region-placeholder-bucket-only",
+        "bucket-and-key",
+    ],
 )
 def test_other_code_locations(
     where: list[str], code: dict[str, Any], env: dict[str, str], tmp_path: Path
@@ -157,8 +207,10 @@ def test_other_code_locations(
     result = _translate(env, path, *where)
     # Then the function's Code says exactly that
     assert result.returncode == 0, tools.explain(result)
-    (function,) = tools.resources_of(json.loads(path.read_text()), "AWS::Lambda::Function").values()
-    assert function["Properties"]["Code"] == code
+    functions = tools.resources_of(json.loads(path.read_text()), "AWS::Lambda::Function")
+    assert {
+        name: f["Properties"]["Code"] == code for name, f in functions.items()
+    } == dict.fromkeys(tools.FUNCTIONS, True)
 
 
 @pytest.mark.parametrize(
@@ -167,6 +219,7 @@ def test_other_code_locations(
         (["--code-uri", ""], tools.TEMPLATE, "CODE_URI"),
         (["--code-uri", "https://bucket/key.zip"], tools.TEMPLATE, "not an s3://bucket/key"),
         (["--code-uri", "s3://Not_A_Bucket/key.zip"], tools.TEMPLATE, "not an S3 bucket name"),
+        (["--code-uri", "s3://-{region}/key.zip"], tools.TEMPLATE, "not an S3 bucket name"),
         (
             ["--code-uri", CODE_URI],
             tools.EXAMPLES_DIR / "nested-app" / "template.yaml",
@@ -174,7 +227,14 @@ def test_other_code_locations(
         ),
         (["--code-uri", CODE_URI], tools.REPO / "README.md", "not a YAML or JSON template"),
     ],
-    ids=["empty", "not-s3", "bad-bucket", "nested-application", "not-a-template"],
+    ids=[
+        "empty",
+        "not-s3",
+        "bad-bucket",
+        "bad-bucket-with-region",
+        "nested-application",
+        "not-a-template",
+    ],
 )
 def test_refusals_are_clear_and_write_nothing(
     where: list[str], template: Path, message: str, env: dict[str, str], tmp_path: Path
@@ -205,3 +265,71 @@ def test_make_target_runs_the_script_with_code_uri(env: dict[str, str]) -> None:
     assert f'--code-uri "{CODE_URI}"' in recipe
     assert "--template template.yaml" in recipe
     assert "--output stackset/template.json" in recipe
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """(file, line) for every `make stackset-template CODE_URI=...` the docs give."""
+    found = []
+    for path in DOCUMENTED_IN:
+        for line in path.read_text().splitlines():
+            if line.strip().startswith("make stackset-template"):
+                found.append((path.relative_to(tools.REPO).as_posix(), line.strip()))
+    return found
+
+
+def test_the_docs_give_the_command_with_a_bucket_per_region() -> None:
+    # Given the docs' StackSets commands
+    commands = _documented_commands()
+    # Then both documents give one, for a bucket per region, and none writes ${AWS::Region},
+    # which make and the shell would both expand to nothing
+    assert {where for where, _ in commands} == {
+        p.relative_to(tools.REPO).as_posix() for p in DOCUMENTED_IN
+    }
+    for where, line in commands:
+        assert "{region}" in line, f"{where}: {line}"
+        assert "${" not in line, f"{where}: {line}"
+
+
+@pytest.mark.parametrize("command", _documented_commands(), ids=lambda c: str(c[0]))
+def test_the_documented_command_gives_each_region_its_own_bucket(
+    command: tuple[str, str], env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given the documented command, with the docs' placeholder for the object's hash filled in
+    _, line = command
+    line = line.replace("<hash>", "0123456789abcdef")
+    fresh = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    # When the shell runs it through make, printing the recipe make would run (make -n)
+    assert line.startswith("make stackset-template "), line
+    dry = line.replace("make", "make --no-print-directory -n", 1)
+    printed = subprocess.run(
+        ["bash", "-c", dry],
+        env=fresh,
+        cwd=tools.REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert printed.returncode == 0, printed.stderr
+    recipe = printed.stdout.strip().splitlines()[-1]
+    assert "--output stackset/template.json" in recipe, recipe
+    # And that recipe runs in the shell, writing to a scratch file instead of stackset/
+    output = tmp_path / "template.json"
+    recipe = recipe.replace(
+        "--output stackset/template.json", f"--output {shlex.quote(str(output))}"
+    )
+    ran = subprocess.run(
+        ["bash", "-c", recipe],
+        env=env,
+        cwd=tools.REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then every function's code comes from the bucket of the stack's own region
+    assert ran.returncode == 0, f"{recipe}\n{ran.stdout}\n{ran.stderr}"
+    functions = tools.resources_of(json.loads(output.read_text()), "AWS::Lambda::Function")
+    buckets = {name: f["Properties"]["Code"]["S3Bucket"] for name, f in functions.items()}
+    expected = {"Fn::Sub": "my-org-artifacts-${AWS::Region}"}
+    assert buckets == dict.fromkeys(tools.FUNCTIONS, expected), recipe

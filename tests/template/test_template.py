@@ -1,7 +1,9 @@
 """template.yaml (the bootstrap stack), samconfig.toml and events/: linted, built, scanned, read.
 
 The tools run offline (see ``_tools``). ``sam build`` runs once per session; it only copies the
-source and installs src/requirements.txt for python3.13 on arm64.
+shipped modules and installs src/requirements.txt for python3.13 on arm64 (src/Makefile).
+The account guard (Lambda Hook) and the watch (schedule, alarm, dashboard) are checked in
+test_guard_and_watch.py.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 import tomllib
 import uuid
 from pathlib import Path
@@ -17,8 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from vended_logs_policy.function import properties
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
+from vended_logs_policy.function import properties
 
 from . import _tools as tools
 
@@ -69,10 +72,17 @@ def template() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def function(template: dict[str, Any]) -> dict[str, Any]:
-    functions = tools.resources_of(template, "AWS::Serverless::Function")
-    assert len(functions) == 1, f"one provider function expected, found {sorted(functions)}"
-    return next(iter(functions.values()))
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every function of the stack, by logical id: the provider, the guard and the watch."""
+    found = tools.resources_of(template, "AWS::Serverless::Function")
+    assert set(found) == set(tools.FUNCTIONS), f"expected {tools.FUNCTIONS}, found {sorted(found)}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def function(functions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The custom resource's provider function."""
+    return functions[tools.PROVIDER]
 
 
 @pytest.fixture(scope="module")
@@ -128,22 +138,100 @@ def test_sam_translates_the_template_offline(env: dict[str, str]) -> None:
     assert result.returncode == 0, tools.explain(result)
 
 
+def _top_level_names(source: Path) -> set[str]:
+    """Names a module defines at top level: functions, classes and assigned names."""
+    names: set[str] = set()
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+@pytest.mark.parametrize("name", tools.FUNCTIONS)
 def test_sam_build_packages_the_handler_and_its_dependencies_but_not_boto3(
-    built: Path, function: dict[str, Any]
+    built: Path, functions: dict[str, dict[str, Any]], name: str
 ) -> None:
     # Given the template built once for python3.13 on arm64
-    folder = built / "VendedLogsPolicyFunction"
+    folder = built / name
     # When we look into the function's folder
     names = {path.name for path in folder.iterdir()}
     # Then the code and its two dependencies are there, and the runtime's boto3 is not
     assert {"vended_logs_policy", "crhelper", "aws_lambda_powertools"} <= names, sorted(names)
     assert not {"boto3", "botocore"} & names, sorted(names)
-    # And the Handler names a function that exists in the built code
-    module, _, attribute = function["Properties"]["Handler"].rpartition(".")
+    # And the Handler names something that exists in the built code
+    module, _, attribute = functions[name]["Properties"]["Handler"].rpartition(".")
     source = folder.joinpath(*module.split(".")).with_suffix(".py")
-    assert source.is_file(), f"{source} is missing from the build"
-    defined = {node.name for node in ast.parse(source.read_text()).body if hasattr(node, "name")}
-    assert attribute in defined, f"{attribute} is not defined in {source.name}"
+    assert source.is_file(), f"{source} is missing from the build: is the handler written yet?"
+    assert attribute in _top_level_names(source), f"{attribute} is not defined in {source.name}"
+
+
+# Run in a fresh interpreter: import each handler module from src/ and list every module of the
+# package that ends up loaded, with its file. A handler module that does not exist is reported,
+# not raised; any other import error is a real failure and shows its traceback.
+_IMPORTED_MODULES = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+missing = []
+for module in sys.argv[2:]:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        missing.append(module)
+package = "vended_logs_policy"
+files = {
+    name: module.__file__
+    for name, module in sorted(sys.modules.items())
+    if name == package or name.startswith(package + ".")
+}
+print(json.dumps({"missing": missing, "files": files}))
+"""
+
+
+def test_the_lambda_package_ships_exactly_the_modules_the_handlers_import(
+    built: Path, functions: dict[str, dict[str, Any]], env: dict[str, str]
+) -> None:
+    # Given the three handlers' modules, imported from the source tree in a fresh interpreter
+    src = tools.REPO / "src"
+    handlers = sorted(
+        {props["Properties"]["Handler"].rpartition(".")[0] for props in functions.values()}
+    )
+    result = tools.run([sys.executable, "-c", _IMPORTED_MODULES, src, *handlers], env)
+    assert result.returncode == 0, tools.explain(result)
+    report = json.loads(result.stdout)
+    imported: set[str] = set()
+    for module, file in report["files"].items():
+        path = Path(file)
+        assert path.is_relative_to(src), f"{module} was imported from {path}, not from {src}"
+        imported.add(path.relative_to(src).as_posix())
+    # When we list the package's Python files in each function's built folder
+    for name in tools.FUNCTIONS:
+        folder = built / name
+        shipped = {
+            path.relative_to(folder).as_posix()
+            for path in (folder / "vended_logs_policy").rglob("*.py")
+        }
+        # Then nothing imported is missing, and nothing shipped goes unimported
+        assert not imported - shipped, (
+            f"{name}: imported but not shipped: {sorted(imported - shipped)}"
+        )
+        assert not shipped - imported, (
+            f"{name}: shipped but never imported: {sorted(shipped - imported)}"
+        )
+        # And every shipped module has its compiled bytecode next to it
+        for module in shipped:
+            source = folder / module
+            compiled = list(source.parent.glob(f"__pycache__/{source.stem}.cpython-313*.pyc"))
+            assert compiled, f"{name}: {module} has no compiled bytecode"
+    # And every handler module exists (the comparison above used those that do)
+    assert not report["missing"], (
+        f"handler modules named in template.yaml do not exist yet: {report['missing']}"
+    )
 
 
 def test_samconfig_is_read_by_the_sam_cli(env: dict[str, str]) -> None:
@@ -233,10 +321,25 @@ def _role_statements(template: dict[str, Any], role_name: str) -> list[dict[str,
     return statements
 
 
+def test_every_function_runs_with_the_one_role_and_logs_to_the_one_log_group(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    # Given the provider, the guard and the watch
+    # Then they share the template's role and log group (one retention, one place to read)
+    roles = {tools.get_att_target(f["Properties"].get("Role")) for f in functions.values()}
+    groups = {
+        tools.ref_target(f["Properties"]["LoggingConfig"]["LogGroup"]) for f in functions.values()
+    }
+    assert roles == {"FunctionRole"}, roles
+    assert groups == {"FunctionLogGroup"}, groups
+    # And none of them adds policies of its own (SAM Policies would extend the role)
+    assert all("Policies" not in f["Properties"] for f in functions.values())
+
+
 def test_function_role_grants_exactly_the_four_actions(
     template: dict[str, Any], function: dict[str, Any]
 ) -> None:
-    # Given the role the provider function runs with
+    # Given the role the functions run with
     props = function["Properties"]
     role_name = tools.get_att_target(props.get("Role"))
     assert role_name, "the function must use the template's own role (Role: !GetAtt X.Arn)"
@@ -367,6 +470,11 @@ def test_parameters_match_what_the_handler_accepts(template: dict[str, Any]) -> 
     for name in refused:
         assert not template_accepts(name), name
         assert not handler_accepts(name), name
+    # Except for '"' and '\\', which the stack refuses and the handler takes: the name goes into
+    # the dashboard's JSON body, and CloudFormation has no way to escape it there
+    for name in ['a"b', "a\\b", '"', "team/\\x"]:
+        assert not template_accepts(name), name
+        assert handler_accepts(name), name
     # And the SSM parameter name may be a path, or empty to write none
     ssm = re.compile(params["ServiceTokenParameterName"]["AllowedPattern"])
     assert ssm.fullmatch(params["ServiceTokenParameterName"]["Default"])
