@@ -2,7 +2,7 @@
 
 moto 5.2 in server mode is a real HTTP endpoint that botocore serialises to, but its
 ``PutResourcePolicy`` and ``DescribeResourcePolicies`` are laxer than the service. The strict layer
-is a WSGI middleware in front of moto that adds these rules (DESIGN.md, "Facts to build on"):
+is a WSGI middleware in front of moto that adds these rules, from the service's documentation:
 
 - Document length (``rules.document_limit``, default 5120): a ``policyDocument`` longer than the
   limit, in characters, is refused with ``InvalidParameterException`` "Policy document length

@@ -12,7 +12,7 @@ overwrote in that window of one round trip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
@@ -21,6 +21,7 @@ from vended_logs_policy.engine.policy import Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
     ConcurrentModificationError,
+    InvalidInputError,
     PolicyError,
     QuotaExceededError,
     RejectedError,
@@ -33,31 +34,50 @@ class PolicyQuotaError(QuotaExceededError):
     """A new policy would pass the region's quota of account-level resource policies."""
 
     def __init__(self, name: str, existing: list[str]) -> None:
+        self.name = name
+        self.existing = existing
         super().__init__(
-            f"cannot create policy {name}: the region already has {len(existing)} resource "
-            f"policies (quota {ACCOUNT_POLICY_QUOTA}); reuse one as the policy name or delete "
-            f"one: {', '.join(existing)}",
+            self.shortened(None),
             service="logs",
             operation="PutResourcePolicy",
             code="LimitExceededException",
         )
-        self.name = name
-        self.existing = existing
+
+    def shortened(self, limit: int | None) -> str:
+        """The message, naming as many whole policies as fit in ``limit`` characters (None: all),
+        then "and N more" (a name cut in the middle helps no one find it)."""
+        head = (
+            f"cannot create policy {self.name}: the region already has {len(self.existing)} "
+            f"resource policies (quota {ACCOUNT_POLICY_QUOTA}); reuse one as the policy name or "
+            "delete one: "
+        )
+        for shown in range(len(self.existing), 0, -1):
+            hidden = len(self.existing) - shown
+            text = (
+                head + ", ".join(self.existing[:shown]) + (f" and {hidden} more" if hidden else "")
+            )
+            if limit is None or len(text) <= limit:
+                return text
+        return head + f"{len(self.existing)} others"
 
 
 class PolicyTooLargeError(RejectedError):
-    """The service refused the ensured document as too long; ``outcome`` says what it held."""
+    """The service refused the ensured document as too long; ``outcome`` says what it held, and
+    ``broader_prefix``, when there is one, is a prefix with which the document fits."""
 
-    def __init__(self, name: str, outcome: Outcome) -> None:
+    def __init__(self, name: str, outcome: Outcome, broader_prefix: str | None = None) -> None:
+        advice = f"; add a broader prefix such as {broader_prefix}" if broader_prefix else ""
         super().__init__(
             f"policy {name} would be {outcome.length} characters (limit {outcome.limit}) with "
-            f"{len(outcome.uncovered_resources)} delivery resources the wildcard does not cover",
+            f"{len(outcome.uncovered_resources)} delivery resources the wildcard does not cover"
+            f"{advice}",
             service="logs",
             operation="PutResourcePolicy",
             code="InvalidParameterException",
         )
         self.name = name
         self.outcome = outcome
+        self.broader_prefix = broader_prefix
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,7 @@ class PolicyService:
                     name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
                 )
             replaced = text if writes == 0 else replaced
-            self._write(name, outcome, stored, text)
+            self._write(name, outcome, stored, text, (scope, options))
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
             if _holds(name, stored, scope, options):
                 return EnsureResult(
@@ -157,7 +177,12 @@ class PolicyService:
         return Audit(rows, len(self.policies.describe("RESOURCE")))
 
     def _write(
-        self, name: str, outcome: Outcome, stored: list[StoredPolicy], text: str | None
+        self,
+        name: str,
+        outcome: Outcome,
+        stored: list[StoredPolicy],
+        text: str | None,
+        asked: tuple[Scope, Options],
     ) -> None:
         if self.before_write is not None:
             self.before_write(name, text)
@@ -176,7 +201,8 @@ class PolicyService:
             ) from exc
         except RejectedError as exc:
             if exc.code == "InvalidParameterException" and not outcome.within_limit:
-                raise PolicyTooLargeError(name, outcome) from exc
+                suggestion = broader_prefix(name, text, outcome, *asked)
+                raise PolicyTooLargeError(name, outcome, suggestion) from exc
             raise
 
     def _wait_before_round(self, name: str, rounds: int) -> None:
@@ -208,7 +234,16 @@ def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcom
         document = None if text is None else policy.parse_document(text)
         return policy.ensure(document, scope, options)
     except PolicyError as exc:
-        raise PolicyError(f"policy {name} left unchanged: {exc}") from exc
+        raise PolicyError(f"policy {name} left unchanged: {_clipped(str(exc))}") from exc
+
+
+def _clipped(detail: str, limit: int = 200) -> str:
+    """``detail`` cut in the middle to ``limit`` characters: it may quote the stored document
+    (a repeated key of any length), and both its start and its end say what is wrong."""
+    if len(detail) <= limit:
+        return detail
+    tail = limit // 3
+    return detail[: limit - tail - 3] + "..." + detail[-tail:]
 
 
 def _parsed(text: str) -> dict[str, Any] | None:
@@ -216,6 +251,42 @@ def _parsed(text: str) -> dict[str, Any] | None:
         return policy.parse_document(text)
     except PolicyError:
         return None
+
+
+def broader_prefix(
+    name: str, text: str | None, outcome: Outcome, scope: Scope, options: Options
+) -> str | None:
+    """A log group prefix with which the ensured document fits its limit, None if none is found.
+
+    The candidate is the longest common directory of the prefixes asked for and of every log
+    group that stays uncovered (never "/": that would grant every log group); it is advised only
+    when ensuring with it, computed here, fits.
+    """
+    names = [_log_group_name(resource) for resource in outcome.uncovered_resources]
+    known = [n for n in names if n is not None]
+    if not known or len(known) < len(names):
+        return None
+    every = [*options.prefixes, *known]
+    low, high = min(every), max(every)
+    same = [a == b for a, b in zip(low, high, strict=False)]
+    common = low[: same.index(False) if False in same else len(same)]
+    candidate = common[: common.rfind("/") + 1]
+    if candidate in {"", "/"}:
+        return None
+    try:
+        wider = replace(options, prefixes=(*options.prefixes, candidate))
+        fits = merge(name, text, scope, wider).within_limit
+    except InvalidInputError:
+        return None
+    return candidate if fits else None
+
+
+def _log_group_name(resource: str) -> str | None:
+    """The log group name (up to any wildcard) a delivery resource ARN names, None if none."""
+    _, marker, rest = resource.partition(":log-group:")
+    name = rest.split(":", 1)[0]
+    cut = min((i for i in (name.find("*"), name.find("?")) if i >= 0), default=len(name))
+    return name[:cut] if marker and name[:cut] else None
 
 
 def _audit_one(stored: StoredPolicy, scope: Scope, options: Options) -> PolicyAudit:

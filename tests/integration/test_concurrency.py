@@ -1,11 +1,12 @@
 """Concurrent writers of the one account-level policy: ensures, and the log-delivery service.
 
 Account-level resource policies have no revision ids, so every write replaces the whole document.
-The adapter reads, merges, writes, then reads again to verify and retries with jitter when a later
-write undid its own. ``DeliveryService`` models how AWS services (Step Functions, API Gateway, ...)
-add their log groups: read, append, write, read back, append again while it is missing, and check
-again at their next log-delivery setup. It writes through an out-of-band client: another writer
-in the same account, whose calls the strict layer neither records nor faults nor hooks.
+The policy service reads, merges, writes, then reads again to verify and retries with jitter when a
+later write undid its own. ``DeliveryService`` models how AWS services (Step Functions, API
+Gateway, ...) add their log groups: read, append, write, read back, append again while it is
+missing, and check again at their next log-delivery setup. It writes through an out-of-band
+client: another writer in the same account, whose calls the strict layer neither records nor
+faults nor hooks.
 
 Interleavings that matter are forced with ``hooks.after`` (deterministic); the free-running tests
 assert only what must hold under every interleaving.
@@ -41,10 +42,13 @@ from local_aws.policies import (
     delivery_statement,
     seeded_document,
 )
+from local_aws.product import policy_service, seed, stored_document
 from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.logs import EnsureResult, LogsError, ResourcePolicies, Retry, make_client
+from vended_logs_policy.errors import ConcurrentModificationError
+from vended_logs_policy.service import EnsureResult
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -148,19 +152,6 @@ def appended(document: dict[str, Any] | None, resource: str) -> dict[str, Any]:
     return result
 
 
-def seed(server: LogsServer, document: dict[str, Any] = SEEDED) -> None:
-    write_policy(logs_client(server, REGION, out_of_band=True), document)
-
-
-def current(server: LogsServer) -> dict[str, Any] | None:
-    return read_policy(logs_client(server, REGION, out_of_band=True))
-
-
-def adapter(server: LogsServer, slept: list[float] | None = None) -> ResourcePolicies:
-    retry = Retry(sleep=slept.append) if slept is not None else Retry()
-    return ResourcePolicies(make_client(REGION, endpoint_url=server.url), retry)
-
-
 def once(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
     """A hook that acts on the first matching call only."""
     done = threading.Event()
@@ -188,12 +179,12 @@ def assert_nothing_lost(document: dict[str, Any] | None, *granted: str) -> None:
 def test_a_stale_write_right_after_ours_is_caught_and_merged_again(logs: LogsServer) -> None:
     # GIVEN the report's policy, and another writer that read it before our write and writes
     # its stale copy right after ours
-    seed(logs)
+    seed(logs, SEEDED)
     stale = logs_client(logs, REGION, out_of_band=True)
     logs.hooks.after("PutResourcePolicy", once(lambda _: write_policy(stale, SEEDED)))
     slept: list[float] = []
-    # WHEN the adapter ensures the wildcard
-    result = adapter(logs, slept).ensure(NAME, SCOPE, Options())
+    # WHEN our policy service ensures the wildcard
+    result = policy_service(logs, Retry(sleep=slept.append)).ensure(NAME, SCOPE, Options())
     # THEN its verify read saw the wildcard gone, it merged the stale copy again and wrote once
     # more, after one jittered pause
     assert (result.rounds, result.writes, result.reads) == (2, 2, 3)
@@ -205,23 +196,23 @@ def test_a_stale_write_right_after_ours_is_caught_and_merged_again(logs: LogsSer
         "PutResourcePolicy",
         "DescribeResourcePolicies",
     ]
-    document = current(logs)
+    document = stored_document(logs)
     assert STATES in delivery_resources(document)
     assert_nothing_lost(document)
 
 
 def test_a_service_append_right_after_our_write_is_kept(logs: LogsServer) -> None:
     # GIVEN the log-delivery service granting an API Gateway log group right after our write
-    seed(logs)
+    seed(logs, SEEDED)
     service = DeliveryService(logs)
     api = f"{ARN}:/aws/apigateway/orders-prod:*"
     logs.hooks.after("PutResourcePolicy", once(lambda _: service.grant(api)))
-    # WHEN the adapter ensures the wildcard
-    result = adapter(logs).ensure(NAME, SCOPE, Options())
+    # WHEN our policy service ensures the wildcard
+    result = policy_service(logs).ensure(NAME, SCOPE, Options())
     # THEN one round: the service appended to our document, so our wildcard is still there
     assert (result.rounds, result.writes) == (1, 1)
     assert service.writes == 1
-    document = current(logs)
+    document = stored_document(logs)
     assert STATES in delivery_resources(document)
     assert_nothing_lost(document, api)
 
@@ -230,52 +221,51 @@ def test_the_window_a_grant_between_our_read_and_write_is_overwritten_until_rech
     logs: LogsServer,
 ) -> None:
     # GIVEN the service granting a log group (write and read-back) between our read and our write
-    seed(logs)
+    seed(logs, SEEDED)
     service = DeliveryService(logs)
     api = f"{ARN}:/aws/apigateway/orders-prod:*"
     logs.hooks.after("DescribeResourcePolicies", once(lambda _: service.grant(api)))
-    # WHEN the adapter ensures the wildcard
-    result = adapter(logs).ensure(NAME, SCOPE, Options())
+    # WHEN our policy service ensures the wildcard
+    result = policy_service(logs).ensure(NAME, SCOPE, Options())
     # THEN our write, merged from the earlier read, replaced the service's append; our verify
     # read sees our wildcard and cannot see the loss: this is the window no revision id closes
     assert (result.rounds, result.writes) == (1, 1)
     assert service.writes == 1
-    assert not covered(current(logs), api)
+    assert not covered(stored_document(logs), api)
     # WHEN the service makes its check again (at its next log-delivery setup)
     restored = service.recheck()
     # THEN it appends the log group again, and a further ensure has nothing to do
     assert restored == 1
-    assert_nothing_lost(current(logs), api, STATES)
-    assert adapter(logs).ensure(NAME, SCOPE, Options()).writes == 0
+    assert_nothing_lost(stored_document(logs), api, STATES)
+    assert policy_service(logs).ensure(NAME, SCOPE, Options()).writes == 0
 
 
 def test_a_writer_that_keeps_undoing_ours_ends_in_a_clear_error(logs: LogsServer) -> None:
     # GIVEN another writer that puts back its stale copy after every one of our writes
-    seed(logs)
+    seed(logs, SEEDED)
     stale = logs_client(logs, REGION, out_of_band=True)
     logs.hooks.after("PutResourcePolicy", lambda _: write_policy(stale, SEEDED))
     slept: list[float] = []
-    # WHEN the adapter ensures the wildcard
-    with pytest.raises(LogsError) as raised:
-        adapter(logs, slept).ensure(NAME, SCOPE, Options())
+    # WHEN our policy service ensures the wildcard
+    with pytest.raises(ConcurrentModificationError) as raised:
+        policy_service(logs, Retry(sleep=slept.append)).ensure(NAME, SCOPE, Options())
     # THEN it gives up after its retry budget with a reason that says what happened
     attempts = Retry().attempts
-    assert raised.value.code == "ConcurrentModification"
-    assert raised.value.reason == (
+    assert str(raised.value) == (
         f"policy {NAME} kept changing under us (another writer?) after {attempts} writes; run again"
     )
     assert logs.calls_of("PutResourcePolicy") == attempts
     assert len(slept) == attempts - 1
     # AND the other writer's document, whole, is what remains
-    assert current(logs) == SEEDED
+    assert stored_document(logs) == SEEDED
 
 
 def test_two_ensures_with_different_prefixes_the_later_stale_one_is_caught(
     logs: LogsServer,
 ) -> None:
     # GIVEN an ensure for /aws/vendedlogs/pipes/ that read before ours and writes right after
-    seed(logs)
-    other = adapter(logs)
+    seed(logs, SEEDED)
+    other = policy_service(logs)
 
     def other_ensure_with_a_stale_read(_: dict[str, Any]) -> None:
         # its merge of the document it read before our write, written now
@@ -285,10 +275,10 @@ def test_two_ensures_with_different_prefixes_the_later_stale_one_is_caught(
 
     logs.hooks.after("PutResourcePolicy", once(other_ensure_with_a_stale_read))
     # WHEN ours ensures /aws/vendedlogs/states/
-    result = adapter(logs).ensure(NAME, SCOPE, Options())
+    result = policy_service(logs).ensure(NAME, SCOPE, Options())
     # THEN ours merged again, so both wildcards are granted
     assert result.rounds == 2
-    document = current(logs)
+    document = stored_document(logs)
     assert {STATES, PIPES} <= set(delivery_resources(document))
     assert_nothing_lost(document)
     assert other.ensure(NAME, SCOPE, Options(prefixes=("/aws/vendedlogs/pipes/",))).writes == 0
@@ -309,7 +299,7 @@ SERVICES = {
 def test_ensures_and_services_writing_at_once_lose_nothing(logs: LogsServer) -> None:
     # GIVEN the report's policy, four threads ensuring the wildcard twice each, and three
     # services granting six log groups each, all released at once
-    seed(logs)
+    seed(logs, SEEDED)
     services = {name: DeliveryService(logs) for name in SERVICES}
     start = threading.Barrier(ENSURE_THREADS + len(services))
     results: list[EnsureResult] = []
@@ -317,7 +307,7 @@ def test_ensures_and_services_writing_at_once_lose_nothing(logs: LogsServer) -> 
     lock = threading.Lock()
 
     def ensure_thread() -> None:
-        policies = adapter(logs)
+        policies = policy_service(logs)
         start.wait()
         for _ in range(ENSURES_PER_THREAD):
             try:
@@ -350,13 +340,13 @@ def test_ensures_and_services_writing_at_once_lose_nothing(logs: LogsServer) -> 
     # principal's statement or a resource outside the prefix, whatever the interleaving
     assert errors == []
     assert len(results) == ENSURE_THREADS * ENSURES_PER_THREAD
-    assert_nothing_lost(current(logs))
+    assert_nothing_lost(stored_document(logs))
     # WHEN the services check again, as they do at their next delivery setup, and a stack
     # update ensures once more
     restored = sum(service.recheck() for service in services.values())
-    final = adapter(logs).ensure(NAME, SCOPE, Options())
+    final = policy_service(logs).ensure(NAME, SCOPE, Options())
     # THEN the wildcard and every granted log group are there, and the policy is compact
-    document = current(logs)
+    document = stored_document(logs)
     granted = [r for resources in SERVICES.values() for r in resources]
     assert_nothing_lost(document, STATES, *granted)
     assert final.outcome.within_limit
@@ -383,7 +373,7 @@ def test_three_function_instances_and_a_service_at_once(
 ) -> None:
     # GIVEN three Lambda instances (processes: the handler's crhelper object is per process)
     # each handling a Create from a different stack, while a service grants log groups
-    seed(logs)
+    seed(logs, SEEDED)
     service = DeliveryService(logs)
     environment = os.environ | {"AWS_ENDPOINT_URL": logs.url, "SSL_CERT_FILE": cfn.ca_path}
     events = []
@@ -419,4 +409,4 @@ def test_three_function_instances_and_a_service_at_once(
         assert body["PhysicalResourceId"] == f"vended-logs-policy-{REGION}-{NAME}"
     # AND after the service's next check nothing is missing
     service.recheck()
-    assert_nothing_lost(current(logs), STATES, *SERVICES["apigateway"])
+    assert_nothing_lost(stored_document(logs), STATES, *SERVICES["apigateway"])

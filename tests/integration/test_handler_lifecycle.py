@@ -1,7 +1,8 @@
-"""The custom resource's whole lifecycle through the real ``lambda_handler``.
+"""The custom resource's whole lifecycle through the real handler.
 
-CloudWatch Logs is moto in server mode over HTTP; crhelper sends each answer over real TLS to the
-test's HTTPS endpoint (trustme CA through ``SSL_CERT_FILE``).
+The handler is ``CustomResourceHandler`` with the product's clients pointed at the local endpoint
+(the ``handler`` fixture). CloudWatch Logs is moto in server mode over HTTP; each answer goes over
+real TLS to the test's HTTPS endpoint (trustme CA through ``SSL_CERT_FILE``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import pytest
 
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext, context_in
-from local_aws.logs_server import LogsServer, logs_client
+from local_aws.logs_server import LogsServer
 from local_aws.policies import (
     ACCOUNT,
     NAME,
@@ -27,11 +27,10 @@ from local_aws.policies import (
     document,
     report_text,
 )
+from local_aws.product import answer_of, custom_resource, seed, stored_policies
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy.function.custom_resource import lambda_handler, logger
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+from vended_logs_policy.adapters.clients import Clients
+from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
 
 PHYSICAL = f"vended-logs-policy-{REGION}-{NAME}"
 CONDITIONS = {
@@ -41,37 +40,18 @@ CONDITIONS = {
 
 
 def invoke(
-    event: dict[str, Any] | str, cfn: ResponseEndpoint, context: FakeLambdaContext
+    handler: CustomResourceHandler,
+    event: dict[str, Any] | str,
+    cfn: ResponseEndpoint,
+    context: FakeLambdaContext,
 ) -> dict[str, Any]:
-    """Send one event (a name in events/ or a dict) through the handler; return the answer."""
+    """Send one event (a name in events/ or a dict) through the handler; return its one answer."""
     request = load_event(event) if isinstance(event, str) else event
-    request["ResponseURL"] = cfn.url_for(request["RequestId"])
-    before = len(cfn.responses)
-    handle(request, context)
-    cfn.wait_for(before + 1, timeout=10)
-    assert len(cfn.responses) == before + 1, "exactly one answer per request"
-    body = cfn.responses[-1].body
-    assert body is not None
-    return body
-
-
-def handle(event: dict[str, Any], context: FakeLambdaContext) -> None:
-    """Call the real handler with the fake context (it has every field the real one has)."""
-    lambda_handler(event, cast("LambdaContext", context))
+    return answer_of(handler, request, cfn, context)
 
 
 def policies(server: LogsServer, region: str = REGION) -> dict[str, dict[str, Any]]:
-    client = logs_client(server, region, out_of_band=True)
-    return {
-        p["policyName"]: json.loads(p["policyDocument"])
-        for p in client.describe_resource_policies()["resourcePolicies"]
-    }
-
-
-def seed(server: LogsServer, text: str, name: str = NAME, region: str = REGION) -> None:
-    logs_client(server, region, out_of_band=True).put_resource_policy(
-        policyName=name, policyDocument=text
-    )
+    return {name: json.loads(text) for name, text in stored_policies(server, region).items()}
 
 
 def expected(
@@ -95,13 +75,16 @@ def wildcard_statement(resources: list[str]) -> dict[str, Any]:
 
 
 def test_whole_lifecycle(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN the field report's policy in the account
     seed(logs, report_text())
 
     # WHEN CloudFormation sends Create
-    created = invoke("create", cfn, lambda_context)
+    created = invoke(handler, "create", cfn, lambda_context)
     # THEN SUCCESS with the stable id and the report's fix plus conditions
     fixed = policies(logs)[NAME]
     length = len(json.dumps(fixed, separators=(",", ":")))
@@ -115,7 +98,7 @@ def test_whole_lifecycle(
     assert logs.calls_of("PutResourcePolicy") == 1
 
     # WHEN CloudFormation retries the same Create (asynchronous invocations repeat)
-    again = invoke("create", cfn, lambda_context)
+    again = invoke(handler, "create", cfn, lambda_context)
     # THEN the same answer, and no second write
     assert again["Status"] == "SUCCESS"
     assert again["Data"] == {
@@ -124,7 +107,7 @@ def test_whole_lifecycle(
     assert logs.calls_of("PutResourcePolicy") == 1
 
     # WHEN Update adds the /aws/vendedlogs/pipes/ prefix
-    updated = invoke("update", cfn, lambda_context)
+    updated = invoke(handler, "update", cfn, lambda_context)
     # THEN the same physical id (no replacement) and both wildcards in the one statement
     after_update = policies(logs)[NAME]
     assert updated == expected(
@@ -141,7 +124,7 @@ def test_whole_lifecycle(
     assert after_update["Statement"] == [wildcard_statement([STATES, PIPES])]
 
     # WHEN Update renames the policy
-    renamed = invoke("update-new-policy-name", cfn, lambda_context)
+    renamed = invoke(handler, "update-new-policy-name", cfn, lambda_context)
     # THEN a new physical id (CloudFormation replaces, then deletes the old id) and a new policy
     assert renamed["Status"] == "SUCCESS", renamed["Reason"]
     assert renamed["PhysicalResourceId"] == f"vended-logs-policy-{REGION}-VendedLogsStates"
@@ -151,7 +134,7 @@ def test_whole_lifecycle(
 
     # WHEN CloudFormation deletes the old physical id
     puts = logs.calls_of("PutResourcePolicy")
-    deleted = invoke("delete", cfn, lambda_context)
+    deleted = invoke(handler, "delete", cfn, lambda_context)
     # THEN SUCCESS, no call that writes, and both policies stay
     assert deleted == expected("delete", "SUCCESS", PHYSICAL, {})
     assert logs.calls_of("PutResourcePolicy") == puts
@@ -160,12 +143,15 @@ def test_whole_lifecycle(
 
 
 def test_failed_create_then_its_delete(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN the report's policy
     seed(logs, report_text())
     # WHEN Create arrives with an unknown property and a bad boolean
-    failed = invoke("create-bad-properties", cfn, lambda_context)
+    failed = invoke(handler, "create-bad-properties", cfn, lambda_context)
     # THEN FAILED naming the property, with the stable id, and nothing written
     assert failed["Status"] == "FAILED"
     assert failed["PhysicalResourceId"] == PHYSICAL
@@ -174,7 +160,7 @@ def test_failed_create_then_its_delete(
     assert logs.calls_of("PutResourcePolicy") == 0
     assert logs.calls_of("DescribeResourcePolicies") == 0
     # WHEN CloudFormation rolls back with Delete of that id
-    deleted = invoke("delete-after-failed-create", cfn, lambda_context)
+    deleted = invoke(handler, "delete-after-failed-create", cfn, lambda_context)
     # THEN SUCCESS, and the policy is exactly as it was
     assert deleted == expected("delete-after-failed-create", "SUCCESS", PHYSICAL, {})
     assert policies(logs)[NAME] == json.loads(report_text())
@@ -186,24 +172,26 @@ def test_failed_create_then_its_delete(
     [
         ({"SourceConditions": "maybe"}, "SourceConditions"),
         ({"Compact": ["true"]}, "Compact"),
-        ({"LogGroupPrefixes": ["aws/no-slash"]}, "LogGroupPrefixes"),
+        ({"LogGroupPrefixes": ["/"]}, "LogGroupPrefixes"),
         ({"LogGroupPrefixes": ["/aws/*"]}, "LogGroupPrefixes"),
         ({"PolicyName": "has:colon"}, "PolicyName"),
         ({"ServiceTimeout": "7200"}, "ServiceTimeout"),
     ],
 )
 def test_bad_property_fails_naming_it_and_writes_nothing(
+    *,
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
     properties: dict[str, Any],
     named: str,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN a Create event with one bad property
     event = load_event("create")
     event["ResourceProperties"].update(properties)
     # WHEN it is handled
-    answer = invoke(event, cfn, lambda_context)
+    answer = invoke(handler, event, cfn, lambda_context)
     # THEN FAILED naming that property, short, and no write
     assert answer["Status"] == "FAILED"
     assert named in answer["Reason"]
@@ -212,23 +200,29 @@ def test_bad_property_fails_naming_it_and_writes_nothing(
 
 
 def test_invalid_policy_name_gets_a_fixed_physical_id(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     event = load_event("create")
     event["ResourceProperties"]["PolicyName"] = "bad name"
-    answer = invoke(event, cfn, lambda_context)
+    answer = invoke(handler, event, cfn, lambda_context)
     assert answer["Status"] == "FAILED"
     assert answer["PhysicalResourceId"] == f"vended-logs-policy-{REGION}-invalid-properties"
 
 
 def test_delete_with_garbage_properties_succeeds(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN a Delete whose properties are not even an object
     event = load_event("delete")
     event["ResourceProperties"] = "garbage"
     # WHEN handled THEN SUCCESS with the same physical id and no call to CloudWatch Logs
-    answer = invoke(event, cfn, lambda_context)
+    answer = invoke(handler, event, cfn, lambda_context)
     assert (answer["Status"], answer["PhysicalResourceId"]) == (
         "SUCCESS",
         event["PhysicalResourceId"],
@@ -240,17 +234,19 @@ def test_delete_with_garbage_properties_succeeds(
     ("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")]
 )
 def test_partition_comes_from_the_function_arn(
+    *,
     logs: LogsServer,
     cfn: ResponseEndpoint,
     monkeypatch: pytest.MonkeyPatch,
     region: str,
     partition: str,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN a function deployed in another partition
     monkeypatch.setenv("AWS_REGION", region)
     context = context_in(region)
     # WHEN Create runs there
-    answer = invoke("create", cfn, context)
+    answer = invoke(handler, "create", cfn, context)
     # THEN the wildcard and conditions use that partition and region
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["PhysicalResourceId"] == f"vended-logs-policy-{region}-{NAME}"
@@ -264,11 +260,14 @@ def test_partition_comes_from_the_function_arn(
 
 
 def test_unknown_request_type_gets_failed(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     event = load_event("create")
     event["RequestType"] = "Destroy"
-    answer = invoke(event, cfn, lambda_context)
+    answer = invoke(handler, event, cfn, lambda_context)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == "invalid request: RequestType must be Create, Update or Delete"
     assert answer["RequestId"] == event["RequestId"]
@@ -276,38 +275,44 @@ def test_unknown_request_type_gets_failed(
 
 
 def test_event_without_response_url_is_not_answered_anywhere(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN a first request answered normally, so crhelper remembers its ResponseURL
-    invoke("create", cfn, lambda_context)
+    invoke(handler, "create", cfn, lambda_context)
     answered = len(cfn.received)
     # WHEN a request without ResponseURL arrives
     event = load_event("update")
     del event["ResponseURL"]
-    handle(event, lambda_context)
+    handler(event, lambda_context)
     # THEN nothing is sent (crhelper would have answered the stale URL) and nothing written
     assert len(cfn.received) == answered
     assert logs.calls_of("PutResourcePolicy") == 1
 
 
 def test_logs_hold_no_response_url(
-    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    logs: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN the function's log handler (Powertools', shared with crhelper's loggers) captured
     stream = io.StringIO()
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(stream)
+    log_handler = logger.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    previous = log_handler.setStream(stream)
     try:
         # WHEN a whole lifecycle runs, including a failure and a malformed request
         seed(logs, report_text())
         for name in ("create", "update", "create-bad-properties", "delete"):
-            invoke(name, cfn, lambda_context)
+            invoke(handler, name, cfn, lambda_context)
         bad = load_event("create")
         bad["RequestType"] = "Destroy"
-        invoke(bad, cfn, lambda_context)
+        invoke(handler, bad, cfn, lambda_context)
     finally:
-        handler.setStream(previous)
+        log_handler.setStream(previous)
     logged = stream.getvalue()
     # THEN it logged its work and crhelper's as JSON, and never the presigned URL or signature
     records = [json.loads(line) for line in logged.splitlines()]
@@ -320,36 +325,20 @@ def test_logs_hold_no_response_url(
     assert "cfn-response" not in logged
 
 
-def test_crhelper_builds_no_client_at_start_up() -> None:
-    # GIVEN the handler module as Lambda imports it
-    from vended_logs_policy.function import custom_resource as handler
+class BrokenClients(Clients):
+    """A defect deep in the function: building the client raises KeyError."""
 
-    # THEN crhelper built none of its polling clients (we never poll), and AWS_SAM_LOCAL is back
-    built = [
-        n
-        for n in ("_lambda_client", "_events_client", "_logs_client")
-        if hasattr(handler.helper, n)
-    ]
-    assert built == []
-    assert "AWS_SAM_LOCAL" not in os.environ
-    assert getattr(handler.helper, "_sam_local", "missing") is None
+    def client(self, service: str, region: str | None = None) -> Any:
+        raise KeyError("secret-internal-detail")
 
 
 def test_an_unexpected_error_fails_with_a_short_reason_and_no_traceback(
-    logs: LogsServer,
-    cfn: ResponseEndpoint,
-    lambda_context: FakeLambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a defect deep in the function (here: building the client raises KeyError)
-    from vended_logs_policy.function import custom_resource as handler
-
-    def broken(*_: Any, **__: Any) -> Any:
-        raise KeyError("secret-internal-detail")
-
-    monkeypatch.setattr(handler, "make_client", broken)
+    handler = custom_resource(logs, clients=BrokenClients(endpoint_url=logs.url))
     # WHEN Create arrives
-    answer = invoke("create", cfn, lambda_context)
+    answer = invoke(handler, "create", cfn, lambda_context)
     # THEN FAILED with the stable id and a reason that points to the log, not at the internals
     assert answer["Status"] == "FAILED"
     assert answer["PhysicalResourceId"] == PHYSICAL

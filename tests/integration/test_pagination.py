@@ -1,4 +1,5 @@
-"""``DescribeResourcePolicies`` in small pages: the adapter and the handler still find the policy.
+"""``DescribeResourcePolicies`` in small pages: the Logs adapter, the policy service and the
+handler still find the policy.
 
 moto returns every policy at once; the strict layer's ``rules.max_page_size`` makes the service
 answer fewer than asked with a ``nextToken``, as paginated AWS APIs may.
@@ -7,7 +8,7 @@ answer fewer than asked with a ``nextToken``, as paginated AWS APIs may.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import pytest
 
@@ -15,13 +16,12 @@ from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
+from local_aws.product import answer_of, policy_service, seed, stored_policies
 from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.function.custom_resource import lambda_handler
-from vended_logs_policy.logs import LogsError, ResourcePolicies, Retry, make_client
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+from vended_logs_policy.errors import RejectedError
+from vended_logs_policy.function.custom_resource import CustomResourceHandler
 
 OTHERS = [f"other-service-{n}" for n in range(8)]
 PAGE = 2
@@ -32,14 +32,12 @@ def policy_text(resource: str) -> str:
     return json.dumps(document(delivery_statement(resource, sid=None)))
 
 
-def seed(server: LogsServer, names: list[str], target_resource: str | None = None) -> None:
+def seed_others(server: LogsServer, names: list[str], target_resource: str | None = None) -> None:
     """Other services' policies in this order, then ours (when given) last."""
-    client = logs_client(server, REGION, out_of_band=True)
     for name in names:
-        resource = f"{ARN}:/aws/{name}/*:*"
-        client.put_resource_policy(policyName=name, policyDocument=policy_text(resource))
+        seed(server, policy_text(f"{ARN}:/aws/{name}/*:*"), name)
     if target_resource is not None:
-        client.put_resource_policy(policyName=NAME, policyDocument=policy_text(target_resource))
+        seed(server, policy_text(target_resource))
 
 
 def pages(server: LogsServer) -> list[list[str]]:
@@ -55,35 +53,9 @@ def pages(server: LogsServer) -> list[list[str]]:
         kwargs = {"nextToken": page["nextToken"]}
 
 
-def stored(server: LogsServer) -> dict[str, str]:
-    return dict(all_policies(server))
-
-
-def all_policies(server: LogsServer) -> list[tuple[str, str]]:
-    client = logs_client(server, REGION, out_of_band=True)
-    return [
-        (p["policyName"], p["policyDocument"])
-        for page in client.get_paginator("describe_resource_policies").paginate()
-        for p in page["resourcePolicies"]
-    ]
-
-
 def tokens(server: LogsServer) -> list[str | None]:
     """The nextToken each recorded read sent (None for a first page)."""
     return [call.request.get("nextToken") for call in server.recorded(READ)]
-
-
-def adapter(server: LogsServer, slept: list[float] | None = None) -> ResourcePolicies:
-    client = make_client(REGION, endpoint_url=server.url)
-    return ResourcePolicies(client, Retry(sleep=slept.append) if slept is not None else Retry())
-
-
-def invoke(event: dict[str, Any], cfn: ResponseEndpoint, context: FakeLambdaContext) -> Any:
-    event["ResponseURL"] = cfn.url_for(event["RequestId"])
-    before = len(cfn.responses)
-    lambda_handler(event, cast("LambdaContext", context))
-    assert len(cfn.responses) == before + 1
-    return cfn.responses[-1].body
 
 
 @pytest.fixture
@@ -93,20 +65,23 @@ def small_pages(logs: LogsServer) -> LogsServer:
 
 
 def test_handler_finds_the_policy_on_the_last_page_and_reads_every_page(
-    small_pages: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    small_pages: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN nine policies in pages of two, ours (without the wildcard) alone on the fifth page
     logs = small_pages
-    seed(logs, OTHERS, target_resource=f"{ARN}:/x:*")
+    seed_others(logs, OTHERS, target_resource=f"{ARN}:/x:*")
     layout = pages(logs)
     assert len(layout) == 5
     assert layout[-1] == [NAME]
-    before = stored(logs)
+    before = stored_policies(logs)
     # WHEN CloudFormation sends Create
-    answer = invoke(load_event("create"), cfn, lambda_context)
+    answer = answer_of(handler, load_event("create"), cfn, lambda_context)
     # THEN it updated our policy (found on the last page) rather than trying to create it
     assert answer["Status"] == "SUCCESS", answer["Reason"]
-    after = stored(logs)
+    after = stored_policies(logs)
     assert STATES in after[NAME]
     assert f"{ARN}:/x:*" in after[NAME]
     assert {k: v for k, v in after.items() if k != NAME} == {
@@ -124,15 +99,18 @@ def test_handler_finds_the_policy_on_the_last_page_and_reads_every_page(
 
 
 def test_compliant_policy_on_the_last_page_costs_only_the_reads(
-    small_pages: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    small_pages: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN ours already holding the wildcard, on the fifth page of two
     logs = small_pages
-    seed(logs, OTHERS, target_resource=STATES)
+    seed_others(logs, OTHERS, target_resource=STATES)
     event = load_event("create")
     event["ResourceProperties"]["SourceConditions"] = "false"
     # WHEN Create arrives
-    answer = invoke(event, cfn, lambda_context)
+    answer = answer_of(handler, event, cfn, lambda_context)
     # THEN SUCCESS with no change, after reading each page once and writing nothing
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["Data"]["Changed"] == "false"
@@ -140,17 +118,20 @@ def test_compliant_policy_on_the_last_page_costs_only_the_reads(
 
 
 def test_creating_the_tenth_policy_reads_every_page_first(
-    small_pages: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+    small_pages: LogsServer,
+    cfn: ResponseEndpoint,
+    lambda_context: FakeLambdaContext,
+    handler: CustomResourceHandler,
 ) -> None:
     # GIVEN nine other policies and none of ours: ours is the tenth, within the quota
     logs = small_pages
-    seed(logs, [*OTHERS, "other-service-8"])
+    seed_others(logs, [*OTHERS, "other-service-8"])
     # WHEN Create arrives
-    answer = invoke(load_event("create"), cfn, lambda_context)
+    answer = answer_of(handler, load_event("create"), cfn, lambda_context)
     # THEN created, after five pages; the verify read sees ten policies in five pages
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert logs.calls == [READ] * 5 + ["PutResourcePolicy"] + [READ] * 5
-    assert len(stored(logs)) == 10
+    assert len(stored_policies(logs)) == 10
 
 
 def test_adapter_pages_of_one_return_every_policy_in_service_order(
@@ -158,11 +139,11 @@ def test_adapter_pages_of_one_return_every_policy_in_service_order(
 ) -> None:
     # GIVEN ten policies and a service that answers one per page
     logs.rules.max_page_size = 1
-    seed(logs, [*OTHERS, "other-service-8"], target_resource=STATES)
+    seed_others(logs, [*OTHERS, "other-service-8"], target_resource=STATES)
     # WHEN the adapter lists the account-level policies
-    found = adapter(logs).account_policies()
+    found = policy_service(logs).policies.account_policies()
     # THEN all ten, in the service's order, in ten calls
-    assert [p.name for p in found] == [name for name, _ in all_policies(logs)]
+    assert [p.name for p in found] == list(stored_policies(logs))
     assert len(found) == 10
     assert logs.calls == [READ] * 10
 
@@ -170,7 +151,7 @@ def test_adapter_pages_of_one_return_every_policy_in_service_order(
 def test_a_page_throttled_midway_is_retried_and_none_is_lost(logs: LogsServer) -> None:
     # GIVEN pages of two, and the third page's first attempt throttled
     logs.rules.max_page_size = PAGE
-    seed(logs, OTHERS, target_resource=STATES)
+    seed_others(logs, OTHERS, target_resource=STATES)
     reads: list[dict[str, Any]] = []
 
     def throttle_the_third_page(request: dict[str, Any]) -> None:
@@ -181,7 +162,7 @@ def test_a_page_throttled_midway_is_retried_and_none_is_lost(logs: LogsServer) -
     logs.hooks.after(READ, throttle_the_third_page)
     slept: list[float] = []
     # WHEN the adapter lists them
-    found = adapter(logs, slept).account_policies()
+    found = policy_service(logs, Retry(sleep=slept.append)).policies.account_policies()
     # THEN every policy, once: the throttled page was asked again with the same token
     assert sorted(p.name for p in found) == sorted([*OTHERS, NAME])
     assert len(found) == 9
@@ -195,7 +176,7 @@ def test_a_page_throttled_midway_is_retried_and_none_is_lost(logs: LogsServer) -
 def test_an_unknown_token_is_a_clear_error_not_a_partial_list(logs: LogsServer) -> None:
     # GIVEN pages of two, and a service that forgets the token of the second page
     logs.rules.max_page_size = PAGE
-    seed(logs, OTHERS, target_resource=STATES)
+    seed_others(logs, OTHERS, target_resource=STATES)
     logs.hooks.after(
         READ,
         lambda _: logs.faults.fail(
@@ -203,24 +184,24 @@ def test_an_unknown_token_is_a_clear_error_not_a_partial_list(logs: LogsServer) 
         ),
     )
     # WHEN the adapter lists them
-    with pytest.raises(LogsError) as raised:
-        adapter(logs).account_policies()
+    with pytest.raises(RejectedError) as raised:
+        policy_service(logs).policies.account_policies()
     # THEN the listing fails as a whole (no partial list that would miss our policy)
     assert raised.value.code == "InvalidParameterException"
-    assert raised.value.reason == (
+    assert str(raised.value) == (
         "CloudWatch Logs DescribeResourcePolicies failed: InvalidParameterException: "
         "The specified nextToken is invalid."
     )
     assert logs.calls == [READ, READ]
 
 
-def test_ensure_through_the_adapter_counts_pages_in_its_result(logs: LogsServer) -> None:
+def test_ensure_through_the_service_counts_pages_in_its_result(logs: LogsServer) -> None:
     # GIVEN nine policies in pages of two, ours without the wildcard last
     logs.rules.max_page_size = PAGE
-    seed(logs, OTHERS, target_resource=f"{ARN}:/x:*")
-    # WHEN the adapter ensures the wildcard
-    result = adapter(logs).ensure(NAME, SCOPE, Options())
+    seed_others(logs, OTHERS, target_resource=f"{ARN}:/x:*")
+    # WHEN the service ensures the wildcard
+    result = policy_service(logs).ensure(NAME, SCOPE, Options())
     # THEN one round: one listing, one write, one verifying listing (five pages each)
     assert (result.rounds, result.writes, result.reads, result.existed) == (1, 1, 2, True)
     assert logs.calls_of(READ) == 10
-    assert STATES in stored(logs)[NAME]
+    assert STATES in stored_policies(logs)[NAME]

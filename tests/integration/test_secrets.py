@@ -15,20 +15,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, cast
-
-import pytest
+from typing import Any
 
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy.function import answer
-from vended_logs_policy.function.custom_resource import lambda_handler, logger
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,21 +58,21 @@ def test_failure_paths_log_no_response_url(
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
+    handler: CustomResourceHandler,
 ) -> None:
-    # GIVEN the function's log output captured, faults armed, and the sender's pauses skipped
-    monkeypatch.setattr(answer, "time", SimpleNamespace(sleep=lambda _: None))
+    # GIVEN the function's log output captured, faults armed, and the handler's pauses (retry
+    # backoff, answer resends) recorded instead of slept
     arm_faults(logs, cfn)
     stream = io.StringIO()
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(stream)
+    log_handler = logger.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    previous = log_handler.setStream(stream)
     # WHEN a lifecycle with retries, a dropped answer and malformed requests runs
     try:
         for event in requests(cfn):
-            lambda_handler(event, cast("LambdaContext", lambda_context))
+            handler(event, lambda_context)
     finally:
-        handler.setStream(previous)
+        log_handler.setStream(previous)
     # THEN every request was answered, the faults were met, and the log shows the failures
     logged = stream.getvalue()
     assert len(cfn.responses) == 6
@@ -93,15 +86,21 @@ def test_failure_paths_log_no_response_url(
 
 
 SCRIPT = """
-import json, sys, types
-from typing import Any, cast
+import functools, json, sys
 from local_aws.lambda_context import FakeLambdaContext
-from vended_logs_policy.function import answer
-from vended_logs_policy.function.custom_resource import lambda_handler, logger
-answer.time = types.SimpleNamespace(sleep=lambda _: None)
+from vended_logs_policy.adapters.clients import Clients
+from vended_logs_policy.function.answer import deliver
+from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
+from vended_logs_policy.function.runtime import Runtime
+
+def skip(_):
+    pass
+
+runtime = Runtime(clients=Clients(endpoint_url=sys.argv[2]), sleep=skip)
+handler = CustomResourceHandler(runtime, sender=functools.partial(deliver, sleep=skip))
 logger.debug("debug-probe")
 for event in json.loads(sys.argv[1]):
-    lambda_handler(event, cast(Any, FakeLambdaContext()))
+    handler(event, FakeLambdaContext())
 """
 
 
@@ -109,14 +108,14 @@ def test_debug_level_logs_no_response_url(logs: LogsServer, cfn: ResponseEndpoin
     # GIVEN an operator troubleshooting with POWERTOOLS_LOG_LEVEL=DEBUG (read at import, so the
     # function runs in its own process), and the same faults
     arm_faults(logs, cfn)
-    environment = os.environ | {
-        "AWS_ENDPOINT_URL": logs.url,
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    environment |= {
         "SSL_CERT_FILE": cfn.ca_path,
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
     }
     # WHEN the lifecycle runs
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(requests(cfn))],
+        [sys.executable, "-c", SCRIPT, json.dumps(requests(cfn)), logs.url],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -114,7 +114,7 @@ def is_retryable(exc: ClientError) -> bool:
 def translate(exc: ClientError, service: str, operation: str, title: str = "") -> AwsError:
     """The package's error for a final ClientError, naming the call and what to do."""
     code = error_code(exc)
-    if code in ACCESS_DENIED_CODES:
+    if code in ACCESS_DENIED_CODES or _status(exc) == 403:  # 403: some services send no code
         return AccessDeniedError(
             f"not allowed to call {service}:{operation}: grant it to the caller's role",
             service=service,

@@ -83,7 +83,12 @@ class _Resource(CfnResource):
     def __call__(self, event: Event, context: Any) -> None:
         with self._answer_lock:
             self._answered = False
-        super().__call__(event, context)
+        super().__call__(event, context)  # cancels the timer when it has not fired yet
+        # If it fired, its answer may still be on its way: Lambda freezes whatever runs once the
+        # handler returns, so wait for it (it gives up FLOOR seconds before the timeout).
+        timer: threading.Timer | None = self._timer
+        if timer is not None:
+            timer.join(max(0.0, context.get_remaining_time_in_millis() / 1000))
 
     def _run(self, work: Work) -> Callable[[Event, Any], str]:
         def run(event: Event, context: Any) -> str:

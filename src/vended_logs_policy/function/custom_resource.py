@@ -26,6 +26,7 @@ from vended_logs_policy.function.crhelper_bridge import (
 )
 from vended_logs_policy.function.properties import PropertyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
+from vended_logs_policy.service import PolicyQuotaError
 
 logger = Logger(service="vended-logs-policy")
 INVALID_ID_SUFFIX = "invalid-properties"
@@ -56,7 +57,7 @@ def ensure_policy(runtime: Runtime) -> Callable[[Event, Any], Result]:
             service = runtime.service(scope, runtime.deadline(context))
             result = service.ensure(props.policy_name, scope, props.options)
         except VendedLogsPolicyError as exc:
-            raise RuntimeError(cfn_protocol.fit_reason(str(exc))) from exc
+            raise RuntimeError(_reason(exc)) from exc
         except Exception as exc:
             logger.exception("unexpected failure")
             raise RuntimeError(f"unexpected {type(exc).__name__}; see the function's log") from exc
@@ -82,6 +83,13 @@ def ensure_policy(runtime: Runtime) -> Callable[[Event, Any], Result]:
         return Result(new_id, data)
 
     return work
+
+
+def _reason(exc: VendedLogsPolicyError) -> str:
+    """The error's message fitted to CloudFormation's Reason."""
+    if isinstance(exc, PolicyQuotaError):
+        return cfn_protocol.fit_reason(exc.shortened(cfn_protocol.MAX_REASON))
+    return cfn_protocol.fit_reason(str(exc))
 
 
 def retain_policy(event: Event, context: Any) -> Result:

@@ -1,0 +1,40 @@
+"""The custom resource's handler with injected parts: the product's clients for the local
+endpoint, and its pauses (retry backoff, answer resends) recorded instead of slept."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_aws.logs_server import LogsServer
+from local_aws.product import custom_resource, product_clients
+from vended_logs_policy.adapters.clients import Clients
+from vended_logs_policy.function.custom_resource import CustomResourceHandler
+
+
+@pytest.fixture
+def backoffs() -> list[float]:
+    """The handler's retry delays, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def answer_sleeps() -> list[float]:
+    """The answer sender's pauses between failed sends, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def clients(logs: LogsServer) -> Clients:
+    """The handler's client factory: attach a CallCounter to ``clients.client("logs", region)``
+    before the first request to count its calls (clients are cached per service and region)."""
+    return product_clients(logs)
+
+
+@pytest.fixture
+def handler(
+    logs: LogsServer, clients: Clients, backoffs: list[float], answer_sleeps: list[float]
+) -> CustomResourceHandler:
+    """The real handler, wired to the local endpoint, its pauses recorded."""
+    return custom_resource(
+        logs, sleep=backoffs.append, answer_sleep=answer_sleeps.append, clients=clients
+    )
