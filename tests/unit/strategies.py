@@ -11,34 +11,54 @@ engine's copy semantics are what is tested, not the strategy's.
 from __future__ import annotations
 
 import copy
-import json
 import string
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
-from vended_logs_policy.engine.policy import Options, Scope
+from local_aws.policies import (
+    ACCOUNT,
+    ACTIONS,
+    DELIVERY,
+    REGION,
+    REPORT,
+    SCOPE,
+    VERSION,
+    delivery_statement,
+    report_document,
+)
+from vended_logs_policy.engine.policy import Options
 
-# The field report's placeholders (PROBLEM.md). Spelled out here, not imported from the engine,
-# so that a wrong constant in the engine makes the tests fail.
-ACCOUNT = "123456789012"
-REGION = "us-west-2"
+__all__ = [
+    "ACCOUNT",
+    "ACTIONS",
+    "DELIVERY",
+    "REGION",
+    "SCOPE",
+    "VERSION",
+    "delivery_statement",
+    "report_document",
+]
+
 PARTITION = "aws"
-SCOPE = Scope(partition=PARTITION, region=REGION, account=ACCOUNT)
 ARN_BASE = f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}"
-DELIVERY = "delivery.logs.amazonaws.com"
-ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 STATES = "/aws/vendedlogs/states/"
 LIMIT = 5120
 SOURCE_CONDITIONS: dict[str, Any] = {
     "StringEquals": {"aws:SourceAccount": [ACCOUNT]},
     "ArnLike": {"aws:SourceArn": [f"{ARN_BASE}:*"]},
 }
-DATA = Path(__file__).resolve().parents[2] / "local_aws" / "data"
+DATA = REPORT.parent
 
-# Prefixes the options draw from: nested ones, a sibling tree, and a name prefix without "/".
-PREFIX_POOL = ("/aws/vendedlogs/states/", "/aws/vendedlogs/", "/aws/lambda/", STATES + "prod-")
+# Prefixes the options draw from: nested ones, a sibling tree, a name prefix without a trailing
+# "/", and one that does not start with "/" (AWS WAF's log groups).
+PREFIX_POOL = (
+    "/aws/vendedlogs/states/",
+    "/aws/vendedlogs/",
+    "/aws/lambda/",
+    STATES + "prod-",
+    "aws-waf-logs-",
+)
 # Log group name stems: under the prefixes, beside them ("states" without the slash), elsewhere.
 GROUP_STEMS = (
     *PREFIX_POOL,
@@ -46,30 +66,13 @@ GROUP_STEMS = (
     "/aws/other/",
     "/custom/",
     "/aws/vendedlogs/",
+    "aws-waf-",
 )
 
 
 def wildcard(prefix: str, base: str = ARN_BASE) -> str:
     """The wildcard resource the engine must ensure for prefix (the field report's form)."""
     return f"{base}:log-group:{prefix}*:*"
-
-
-def report_document() -> dict[str, Any]:
-    """The policy document of the field report, as ``describe-resource-policies`` printed it."""
-    payload = json.loads((DATA / "report_policy.json").read_text())
-    document: dict[str, Any] = json.loads(payload["resourcePolicies"][0]["policyDocument"])
-    return document
-
-
-def delivery_statement(resources: list[str], sid: str = "AWSLogDeliveryWrite") -> dict[str, Any]:
-    """A statement in the shape Step Functions writes: Sid, Effect, Principal, Action, Resource."""
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": DELIVERY},
-        "Action": list(ACTIONS),
-        "Resource": list(resources),
-    }
 
 
 def fresh[T](values: list[T] | tuple[T, ...]) -> st.SearchStrategy[T]:
@@ -104,6 +107,22 @@ BROAD = (
     f"{ARN_BASE}:log-group:/aws/vendedlogs/states/?*:*",
     f"{ARN_BASE}:log-group:/aws/vendedlogs/states/*?:*",
     f"{ARN_BASE}:log-group:/aws/vendedlogs/**:*",
+    # Anchors whose "?" or inner "*" would have to match ':' (the segment reading says no).
+    "arn:*:logs?*:*:*",
+    f"{ARN_BASE}:log-group?*:*",
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/*?*:*",
+    f"arn:aws:logs:{REGION}:*{ACCOUNT}:log-group:*:*",
+    "arn:aws:lo*:*",
+)
+# Resources holding policy variables: IAM substitutes them under Version 2012-10-17.
+VARIABLES = (
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{aws:SourceAccount}}",
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{aws:PrincipalTag/team}}:*",
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/${{*}}:*",
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/states/x${{?}}:log-stream:*",
+    f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{$}}:*",
+    f"{ARN_BASE}:log-group:/aws/${{aws:username}}*:*",
+    f"{ARN_BASE}:log-group:/x.y-z_#/${{aws:sourceaccount}}",
 )
 
 # Specific ARNs in this account under one of the prefixes: what compaction is for.
@@ -128,7 +147,8 @@ resources: st.SearchStrategy[str] = st.one_of(
     any_arns,
     st.sampled_from(PREFIX_POOL).map(wildcard),
     st.sampled_from(BROAD),
-    st.text(alphabet="a:/*?", max_size=5),
+    st.sampled_from(VARIABLES),
+    st.text(alphabet="a:/*?${}", max_size=6),
 )
 
 
@@ -206,6 +226,21 @@ conditions: st.SearchStrategy[dict[str, Any] | None] = fresh(
             "ArnLike": {"aws:SourceArn": [f"{ARN_BASE}:*"]},
         },
         {"Bool": {"aws:SecureTransport": "false"}},
+        # One half of the pair, in each accepted operator; and forms the rule does not accept.
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"StringLike": {"aws:sourceaccount": [ACCOUNT, ACCOUNT]}},
+        {"ArnLike": {"aws:SourceArn": f"{ARN_BASE}:*"}},
+        {"ArnEquals": {"aws:SourceArn": [f"{ARN_BASE}:*"]}},
+        {"StringLike": {"aws:SourceArn": f"{ARN_BASE}:*"}},
+        {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}},
+        {"StringEquals": {"aws:SourceAccount": [ACCOUNT, "999999999999"]}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:*:*"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": f"{ARN_BASE}:*"},
+            "Bool": {"aws:SecureTransport": "true"},
+        },
     ]
 )
 
@@ -294,9 +329,27 @@ def step_functions_statements(draw: st.DrawFn) -> dict[str, Any]:
     arns = draw(st.lists(st.one_of(inside_arns, inside_arns, any_arns), min_size=1, max_size=8))
     if draw(st.integers(0, 5)) == 0:
         arns.append(f"{ARN_BASE}:log-group:/aws/vendedlogs/*")
-    statement = delivery_statement(arns, draw(sids) or "AWSLogDeliveryWrite")
-    if draw(st.booleans()):
+    statement = delivery_statement(arns, sid=draw(sids) or "AWSLogDeliveryWrite")
+    condition = draw(st.integers(0, 5))
+    if condition in (1, 2):
         statement["Condition"] = copy.deepcopy(SOURCE_CONDITIONS)
+    elif condition == 3:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    return statement
+
+
+@st.composite
+def broad_statements(draw: st.DrawFn) -> dict[str, Any]:
+    """A delivery statement holding a broad grant (a candidate anchor: maybe one that covers a
+    prefix only under the whole-string reading, or one holding a policy variable) beside ARNs it
+    may or may not cover."""
+    broad = draw(st.sampled_from([*BROAD, *VARIABLES]))
+    arns = draw(st.lists(st.one_of(inside_arns, any_arns, st.sampled_from(VARIABLES)), max_size=4))
+    position = draw(st.integers(0, len(arns)))
+    statement = delivery_statement([*arns[:position], broad, *arns[position:]], sid=draw(sids))
+    condition = draw(conditions)
+    if condition is not None:
+        statement["Condition"] = condition
     return statement
 
 
@@ -305,6 +358,7 @@ statements: st.SearchStrategy[dict[str, Any]] = st.one_of(
     step_functions_statements(),
     delivery_statements(),
     delivery_statements(),
+    broad_statements(),
     foreign_statements(),
     tricky_delivery_statements(),
 )
@@ -315,8 +369,11 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     """A policy document in any grammar form the engine must keep."""
     drawn = draw(st.lists(statements, max_size=6))
     document: dict[str, Any] = {}
-    if draw(st.integers(0, 4)) > 0:
-        document["Version"] = "2012-10-17"
+    version = draw(st.integers(0, 6))
+    if version > 1:
+        document["Version"] = VERSION
+    elif version == 1:
+        document["Version"] = "2008-10-17"
     if draw(st.integers(0, 6)) == 0:
         document["Id"] = draw(names)
     if len(drawn) == 1 and draw(st.booleans()):

@@ -1,4 +1,5 @@
-"""Examples for the policy engine: the field report, the statements it must keep, its errors."""
+"""Examples for the policy engine: the field report, the statements it must keep, policy variables
+and ARN wildcard segments, conditions, prefixes, regions, its errors."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from vended_logs_policy.engine.causes import CauseKind
 from vended_logs_policy.engine.policy import (
     Options,
     Scope,
@@ -72,7 +74,7 @@ def test_report_fixture_holds_the_four_arns() -> None:
     # Given the report's policy as stored in the fixture
     # When it is parsed
     document = parse_document(json.dumps(report_document()))
-    # Then it is the grown statement of PROBLEM.md
+    # Then it is the report's grown statement
     assert statements_of(document)[0]["Resource"] == REPORT_ARNS
 
 
@@ -168,15 +170,24 @@ SERVICE_WILDCARD = f"{ARN_BASE}:log-group:/aws/vendedlogs/*"
 
 
 @pytest.mark.parametrize(
-    "condition", [None, SOURCE_CONDITIONS], ids=["unconditioned", "with-source-conditions"]
+    ("condition", "options"),
+    [
+        (None, NO_CONDITIONS),
+        (None, Options()),
+        (SOURCE_CONDITIONS, Options()),
+        ({"StringEquals": {"aws:SourceAccount": ACCOUNT}}, Options()),
+        ({"ArnLike": {"aws:SourceArn": f"{ARN_BASE}:*"}}, Options()),
+    ],
+    ids=["unconditioned-off", "unconditioned-on", "pair-on", "account-on", "arn-on"],
 )
-@pytest.mark.parametrize("options", [NO_CONDITIONS, Options()], ids=["off", "on"])
 def test_service_wildcard_already_covers(
     condition: dict[str, Any] | None, options: Options
 ) -> None:
-    # Given a policy where CloudWatch Logs itself added log-group:/aws/vendedlogs/*
+    # Given a policy where CloudWatch Logs itself added log-group:/aws/vendedlogs/*, with
+    # conditions no stricter than the options ask for
     statement = delivery_statement(
-        [f"{ARN_BASE}:log-group:/custom/app:*", SERVICE_WILDCARD], "AWSLogDeliveryWrite20150319"
+        [f"{ARN_BASE}:log-group:/custom/app:*", SERVICE_WILDCARD],
+        sid="AWSLogDeliveryWrite20150319",
     )
     if condition is not None:
         statement["Condition"] = copy.deepcopy(condition)
@@ -187,6 +198,46 @@ def test_service_wildcard_already_covers(
     assert outcome.changed is False
     assert outcome.added_resources == ()
     assert outcome.text == render(document)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [SOURCE_CONDITIONS, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}],
+    ids=["pair", "account"],
+)
+def test_without_source_conditions_a_conditional_wildcard_is_not_enough(
+    condition: dict[str, Any],
+) -> None:
+    # Given the service's /aws/vendedlogs/* with conditions, beside the report's unconditional
+    # per-state-machine grants
+    conditional = delivery_statement([SERVICE_WILDCARD], sid="Service", Condition=condition)
+    document = {"Statement": [conditional, delivery_statement(REPORT_ARNS)]}
+    # When it is ensured with source conditions off
+    outcome = ensure(document, SCOPE, NO_CONDITIONS)
+    # Then the conditional grant is not taken as the prefix's grant: the unconditional wildcard
+    # is added, and it (not the conditional one, which would narrow them) absorbs the grants
+    assert outcome.added_resources == (WILDCARD,)
+    assert statements_of(outcome.document) == [
+        conditional,
+        delivery_statement([WILDCARD]),
+    ]
+    assert outcome.removed_resources == tuple(REPORT_ARNS)
+
+
+@pytest.mark.parametrize("options", [NO_CONDITIONS, Options()], ids=["off", "on"])
+def test_only_source_account_is_compacted(options: Options) -> None:
+    # Given a Step Functions-shaped statement that carries only aws:SourceAccount
+    statement = delivery_statement(
+        REPORT_ARNS, Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    )
+    # When it is ensured
+    outcome = ensure({"Version": "2012-10-17", "Statement": [statement]}, SCOPE, options)
+    # Then every ARN is absorbed: with source conditions on, narrowing to the pair is the
+    # documented intent; with them off, the unconditional wildcard narrows nothing
+    assert outcome.removed_resources == tuple(REPORT_ARNS)
+    assert outcome.causes == ()
+    (only,) = statements_of(outcome.document)
+    assert only["Resource"] == [WILDCARD]
 
 
 def test_service_wildcard_absorbs_the_arns_it_covers() -> None:
@@ -210,16 +261,18 @@ def test_service_wildcard_also_absorbs_arns_outside_our_prefix() -> None:
     other = f"{ARN_BASE}:log-group:/aws/vendedlogs/apigw/Access-Logs:*"
     document = {
         "Statement": [
-            delivery_statement([SERVICE_WILDCARD], "Service"),
-            delivery_statement([other, REPORT_ARNS[0]], "Ours"),
+            delivery_statement([SERVICE_WILDCARD], sid="Service"),
+            delivery_statement([other, REPORT_ARNS[0]], sid="Ours"),
         ]
     }
     # When it is ensured
     outcome = ensure(document, SCOPE)
-    # Then both ARNs go: the service's grant, which stays, provably covers them (issue 2's rule:
-    # "a wildcard in the resulting policy"), although one is outside our prefix's wildcard
+    # Then both ARNs go: the service's grant, which stays, provably covers them, although one is
+    # outside our prefix's wildcard
     assert outcome.removed_resources == (other, REPORT_ARNS[0])
-    assert statements_of(outcome.document) == [delivery_statement([SERVICE_WILDCARD], "Service")]
+    assert statements_of(outcome.document) == [
+        delivery_statement([SERVICE_WILDCARD], sid="Service")
+    ]
 
 
 def foreign_statements() -> list[dict[str, Any]]:
@@ -302,16 +355,22 @@ def test_statements_that_are_not_ours_are_kept_exactly_in_order(options: Options
     }
     # When it is ensured
     outcome = ensure(document, SCOPE, options)
-    # Then every foreign statement is there, unchanged, in the same order and key order
+    # Then every foreign statement is there, unchanged, in the same order and key order; but
+    # without source conditions, the unconditional wildcard absorbs the grant that another
+    # account's SourceAccount narrows (moving it there narrows nothing)
+    narrower = [] if options.source_conditions else [foreign[3]]
     result = statements_of(outcome.document)
     kept = [s for s in result if s.get("Sid") not in {"AWSLogDeliveryWrite"}]
-    assert [json.dumps(s) for s in kept] == [json.dumps(s) for s in foreign]
+    assert [json.dumps(s) for s in kept] == [json.dumps(s) for s in foreign if s not in narrower]
     # And the report's four ARNs gave way to the wildcard: in the report's statement, in place,
     # without conditions; in a statement of its own at the end with them
     ours = [i for i, s in enumerate(result) if s.get("Sid") == "AWSLogDeliveryWrite"]
-    assert ours == ([len(result) - 1] if options.source_conditions else [4])
+    assert ours == ([len(result) - 1] if options.source_conditions else [3])
     assert result[ours[0]]["Resource"] == [WILDCARD]
-    assert outcome.removed_resources == tuple(REPORT_ARNS)
+    assert outcome.removed_resources == (
+        *[r for s in narrower for r in s["Resource"]],
+        *REPORT_ARNS,
+    )
 
 
 def test_resources_outside_the_prefix_are_kept() -> None:
@@ -324,12 +383,12 @@ def test_resources_outside_the_prefix_are_kept() -> None:
         f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/vendedlogs/states/x:*",
     ]
     mixed = [REPORT_ARNS[0], outside[0], REPORT_ARNS[1], *outside[1:]]
-    document = {"Statement": [delivery_statement(mixed, "Mixed")]}
+    document = {"Statement": [delivery_statement(mixed, sid="Mixed")]}
     # When it is ensured (conditions on: the wildcard gets a statement of its own)
     outcome = ensure(document, SCOPE)
     # Then only the ARNs under the prefix went; the others stay in their statement, in order
     first, second = statements_of(outcome.document)
-    assert first == delivery_statement(outside, "Mixed")
+    assert first == delivery_statement(outside, sid="Mixed")
     assert second["Resource"] == [WILDCARD]
     assert outcome.removed_resources == tuple(REPORT_ARNS[:2])
     assert outcome.uncovered_resources == tuple(outside)
@@ -338,11 +397,11 @@ def test_resources_outside_the_prefix_are_kept() -> None:
 def test_without_conditions_the_wildcard_joins_a_matching_statement() -> None:
     # Given a delivery statement without conditions holding ARNs in and out of the prefix
     outside = f"{ARN_BASE}:log-group:/aws/lambda/fn:*"
-    document = {"Statement": [delivery_statement([REPORT_ARNS[0], outside], "Mine")]}
+    document = {"Statement": [delivery_statement([REPORT_ARNS[0], outside], sid="Mine")]}
     # When it is ensured without source conditions
     outcome = ensure(document, SCOPE, NO_CONDITIONS)
     # Then the wildcard is appended to that statement and the covered ARN leaves it
-    assert statements_of(outcome.document) == [delivery_statement([outside, WILDCARD], "Mine")]
+    assert statements_of(outcome.document) == [delivery_statement([outside, WILDCARD], sid="Mine")]
 
 
 def test_string_forms_round_trip_unchanged() -> None:
@@ -443,7 +502,7 @@ def test_several_prefixes_share_one_statement() -> None:
 
 def test_a_prefix_already_covered_adds_only_the_other() -> None:
     # Given a policy that already holds the /aws/vendedlogs/states/ wildcard with conditions
-    statement = delivery_statement([WILDCARD], "Existing")
+    statement = delivery_statement([WILDCARD], sid="Existing")
     statement["Condition"] = copy.deepcopy(SOURCE_CONDITIONS)
     # When two prefixes are ensured
     outcome = ensure({"Statement": [statement]}, SCOPE, Options(prefixes=(STATES, "/aws/lambda/")))
@@ -640,14 +699,16 @@ def test_scope_rejects_bad_values(partition: str, region: str, account: str, wor
     ("prefixes", "message"),
     [
         ((), "at least one"),
-        (("",), "non-empty string"),
-        (("aws/vendedlogs/",), "must start with '/'"),
+        (("",), "would cover every log group"),
+        (("/",), "would cover every log group"),
+        ((5,), "must be a string"),
         (("/aws/*",), "must not contain wildcards"),
         (("/aws/?",), "must not contain wildcards"),
         (("/aws/vendedlogs/états/",), "may only hold"),
         (("/aws/a b/",), "may only hold"),
         (("/" + "a" * 512,), "at most 512"),
-        ((STATES, "relative/"), "must start with '/'"),
+        ((STATES, "/a b/"), "may only hold"),
+        (("/aws:x/",), "may only hold"),
         (("/aws/vendedlogs/states\n",), "may only hold"),
     ],
 )
@@ -659,7 +720,18 @@ def test_options_reject_bad_prefixes(prefixes: tuple[str, ...], message: str) ->
         Options(prefixes=prefixes)
 
 
-@pytest.mark.parametrize("prefix", ["/", "/" + "a" * 511, "/aws/vendedlogs/states/", "/a.b-c_d#e/"])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "/" + "a" * 511,
+        "/aws/vendedlogs/states/",
+        "/a.b-c_d#e/",
+        "aws-waf-logs-",
+        "a",
+        "//",
+        "a" * 512,
+    ],
+)
 def test_options_accept_good_prefixes(prefix: str) -> None:
     # Given a legal prefix (up to 512 characters of the log group name alphabet)
     # When Options are built and used
@@ -741,3 +813,105 @@ def test_grants_delivery_to_honours_the_scopes_conditions() -> None:
     # Then it grants only for the scope whose conditions it carries
     assert grants_delivery_to([{"Statement": [statement]}], target, SCOPE)
     assert not grants_delivery_to([{"Statement": [statement]}], target, elsewhere)
+
+
+# --- policy variables and ARN wildcard segments -------------------------------------------------
+
+
+def variable_document(resource: str, version: str | None = "2012-10-17") -> dict[str, Any]:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": DELIVERY},
+        "Action": "logs:PutLogEvents",
+        "Resource": resource,
+    }
+    document: dict[str, Any] = {} if version is None else {"Version": version}
+    return document | {"Statement": [statement]}
+
+
+def test_a_policy_variable_is_never_removed() -> None:
+    # Given the fuzzer's reproducer: a grant whose resource holds ${aws:sourceaccount}, whose
+    # ':' lets the wildcard's ":*" cover the text though not the substituted ARN
+    scope = Scope("aws", "ap-southeast-2", "123456789012")
+    resource = "arn:aws:logs:ap-southeast-2:123456789012:log-group:/x.y-z_#/${aws:sourceaccount}"
+    document = variable_document(resource)
+    # When it is ensured for that prefix
+    outcome = ensure(document, scope, Options(prefixes=("/x.y-z_#/",)))
+    # Then the resource stays, in its statement, and the engine says why
+    assert outcome.removed_resources == ()
+    assert statements_of(outcome.document)[0] == document["Statement"][0]
+    assert [(c.kind, c.resource) for c in outcome.causes] == [(CauseKind.POLICY_VARIABLE, resource)]
+    assert outcome.uncovered_resources == (resource,)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/aws/vendedlogs/states/${aws:SourceAccount}:*",
+        "/aws/vendedlogs/states/${aws:PrincipalTag/team}-Logs:log-stream:*",
+        "/aws/vendedlogs/states/x${*}:*",
+        "/aws/vendedlogs/states/x${?}:*",
+        "/aws/vendedlogs/states/x${$}:*",
+        "/aws/vendedlogs/states/${aws:username}",
+    ],
+)
+def test_policy_variables_and_their_escapes_are_kept(name: str) -> None:
+    # Given a Version 2012-10-17 grant under the prefix whose resource holds a policy variable,
+    # or one of the escapes ${*}, ${?}, ${$} for a literal character
+    resource = f"{ARN_BASE}:log-group:{name}"
+    document = variable_document(resource)
+    # When it is ensured, with and without source conditions
+    for options in (Options(), NO_CONDITIONS):
+        outcome = ensure(document, SCOPE, options)
+        # Then the resource stays: the engine cannot prove what IAM substitutes is covered
+        assert outcome.removed_resources == ()
+        assert resource in statements_of(outcome.document)[0]["Resource"]
+
+
+@pytest.mark.parametrize("version", ["2008-10-17", None])
+def test_without_substitution_a_variable_is_text(version: str | None) -> None:
+    # Given a document that IAM does not substitute in (Version 2008-10-17, or no Version)
+    resource = f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{aws:username}}:*"
+    # When it is ensured
+    outcome = ensure(variable_document(resource, version), SCOPE, NO_CONDITIONS)
+    # Then "${aws:username}" is plain text in a log group name the wildcard covers
+    assert outcome.removed_resources == (resource,)
+
+
+def test_a_variable_resource_grants_nothing_to_a_target() -> None:
+    # Given a grant on a resource with a policy variable, and a target with the same text
+    resource = f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{aws:username}}:*"
+    target = f"{ARN_BASE}:log-group:/aws/vendedlogs/states/${{aws:username}}:log-stream:*"
+    statement = delivery_statement([resource])
+    # When grants_delivery_to is asked
+    # Then only a document that does not substitute grants it
+    assert not grants_delivery_to(
+        [{"Version": "2012-10-17", "Statement": [statement]}], target, SCOPE
+    )
+    assert grants_delivery_to([{"Statement": [statement]}], target, SCOPE)
+
+
+@pytest.mark.parametrize(
+    "broad",
+    [
+        "arn:*:logs?*:*:*",
+        f"{ARN_BASE}:log-group?*:*",
+        "arn:aws:logs*group:*:*",
+    ],
+)
+@pytest.mark.parametrize("options", [NO_CONDITIONS, Options()], ids=["off", "on"])
+def test_an_anchor_that_covers_only_in_the_whole_string_reading_is_not_one(
+    broad: str, options: Options
+) -> None:
+    # Given an unconditional delivery grant whose "?" or inner "*" covers the wildcard, or other
+    # ARNs, only when it matches ':' (which the segment reading of ARNs does not allow)
+    outside = f"{ARN_BASE}:log-group:/custom/app:log-stream:*"
+    inner = f"{ARN_BASE}:log-group:/aws/vendedlogs/states/a:b-Logs:*"
+    document = {"Statement": [delivery_statement([broad, outside, inner, *REPORT_ARNS])]}
+    # When it is ensured
+    outcome = ensure(document, SCOPE, options)
+    # Then it is no anchor: the wildcard is added, and only what the wildcard covers in both
+    # readings goes; the broad grant and what only it covers stay
+    assert outcome.added_resources == (WILDCARD,)
+    assert outcome.removed_resources == (inner, *REPORT_ARNS)
+    assert statements_of(outcome.document)[0]["Resource"][:2] == [broad, outside]

@@ -1,7 +1,7 @@
 """Hypothesis properties of policy.ensure over generated documents in every grammar form.
 
-The oracle below is written from the rules (DESIGN.md, issue 2), not from the engine's code:
-what may be pruned, what must stay, and what proves a removal safe.
+The oracle (oracle.py) is written from the rules, not from the engine's code: what may be pruned,
+what must stay, what proves a removal safe, and why what stays stays.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vended_logs_policy.engine.glob import covers
+from vended_logs_policy.engine.causes import CauseKind
 from vended_logs_policy.engine.policy import (
     Options,
     Outcome,
@@ -26,6 +26,25 @@ from vended_logs_policy.engine.policy import (
 )
 from vended_logs_policy.errors import PolicyError
 
+from . import oracle
+from .oracle import (
+    NOT_KEYS,
+    absorbed_by,
+    anchor_grants,
+    anchors,
+    as_list,
+    compact_json,
+    conditions_of,
+    covers_arn,
+    in_scope,
+    listed,
+    names_delivery,
+    prunable,
+    source_entry,
+    statements_of,
+    strictly_grants,
+    variable,
+)
 from .strategies import (
     ACTIONS,
     ARN_BASE,
@@ -43,91 +62,13 @@ from .strategies import (
     wildcard,
 )
 
-NOT_KEYS = ("NotAction", "NotResource", "NotPrincipal")
 Document = dict[str, Any]
 Statement = dict[str, Any]
-Conditions = frozenset[tuple[str, str, frozenset[str]]]
-
-
-# --- oracle ------------------------------------------------------------------------------------
-
-
-def compact_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def statements_of(document: Document) -> list[Statement]:
-    raw = document.get("Statement", [])
-    return [raw] if isinstance(raw, dict) else list(raw)
-
-
-def as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def without_resource(statement: Statement) -> str:
     """A statement's identity apart from its resources, key order included."""
     return json.dumps({k: v for k, v in statement.items() if k != "Resource"})
-
-
-def conditions_of(statement: Statement) -> Conditions:
-    """IAM meaning: condition keys are case-insensitive; a value list is a set; "x" is ["x"]."""
-    out = set()
-    for operator, entries in (statement.get("Condition") or {}).items():
-        for key, values in entries.items():
-            listed = values if isinstance(values, list) else [values]
-            out.add((operator, key.lower(), frozenset(json.dumps(v) for v in listed)))
-    return frozenset(out)
-
-
-SCOPE_CONDITIONS = conditions_of({"Condition": SOURCE_CONDITIONS})
-
-
-def prunable(statement: Statement) -> bool:
-    """Allow, Principal exactly the delivery service: the only statements whose resources may go."""
-    principal = statement.get("Principal")
-    return (
-        statement.get("Effect") == "Allow"
-        and not any(k in statement for k in NOT_KEYS)
-        and isinstance(principal, dict)
-        and set(principal) == {"Service"}
-        and set(as_list(principal["Service"])) == {DELIVERY}
-        and "Action" in statement
-        and "Resource" in statement
-    )
-
-
-def actions_cover(general: list[str], specific: list[str]) -> bool:
-    """Actions are case-insensitive globs."""
-    return all(any(covers(g.lower(), s.lower()) for g in general) for s in specific)
-
-
-def grants(
-    statement: Statement, resource: str, actions: list[str], allowed: set[Conditions]
-) -> bool:
-    """Whether statement grants delivery these actions on every ARN resource matches."""
-    principal = statement.get("Principal")
-    return (
-        statement.get("Effect") == "Allow"
-        and not any(k in statement for k in NOT_KEYS)
-        and isinstance(principal, dict)
-        and DELIVERY in as_list(principal.get("Service", []))
-        and "Action" in statement
-        and "Resource" in statement
-        and actions_cover(as_list(statement["Action"]), actions)
-        and any(covers(r, resource) for r in as_list(statement["Resource"]))
-        and conditions_of(statement) in allowed
-    )
-
-
-def strictly_grants(statement: Statement, resource: str) -> bool:
-    """A grant of both delivery actions to the service alone, unconditioned or ours: an anchor."""
-    principal = statement.get("Principal")
-    return (
-        isinstance(principal, dict)
-        and set(principal) == {"Service"}
-        and grants(statement, resource, list(ACTIONS), {frozenset(), SCOPE_CONDITIONS})
-    )
 
 
 def is_subsequence(short: list[str], long: list[str]) -> bool:
@@ -156,12 +97,9 @@ def split_new(before: list[Statement], after: list[Statement]) -> Statement | No
     return after[-1]
 
 
-def check_outcome(document: Document, options: Options, outcome: Outcome) -> None:
-    """Every rule of the engine that can be checked from the input and the output alone."""
-    before, after = statements_of(document), statements_of(outcome.document)
-    wildcards = [wildcard(p) for p in options.prefixes]
-
-    # Rendering: compact JSON of the document, parsing back to it, with its length reported.
+def check_rendering(document: Document, outcome: Outcome) -> None:
+    """Compact JSON of the document, parsing back to it, with its length reported; the top-level
+    keys other than Statement untouched, in order; the grammar forms kept."""
     assert outcome.text == compact_json(outcome.document)
     assert parse_document(outcome.text) == outcome.document
     assert outcome.length == len(outcome.text)
@@ -170,16 +108,13 @@ def check_outcome(document: Document, options: Options, outcome: Outcome) -> Non
     assert outcome.changed == (outcome.document != document)
     if not outcome.changed:
         assert outcome.text == compact_json(document)
-    # The top-level keys other than Statement are untouched, in order.
     assert [k for k in outcome.document if k != "Statement"] == [
         k for k in document if k != "Statement"
     ]
     assert {k: v for k, v in outcome.document.items() if k != "Statement"} == {
         k: v for k, v in document.items() if k != "Statement"
     }
-
-    # Grammar forms survive: a Statement list stays a list, an object stays an object while it
-    # is the only statement; a kept statement whose resources did not change is byte-identical.
+    before, after = statements_of(document), statements_of(outcome.document)
     if isinstance(document.get("Statement"), list):
         assert isinstance(outcome.document["Statement"], list)
     if isinstance(document.get("Statement"), dict):
@@ -194,86 +129,162 @@ def check_outcome(document: Document, options: Options, outcome: Outcome) -> Non
         if "Resource" not in statement or without_resource(statement) in untouched:
             assert compact_json(statement) in originals
 
-    # Nothing foreign lost: statements that are not delivery-only are kept exactly, in order.
-    assert [compact_json(s) for s in after if not prunable(s)] == [
-        compact_json(s) for s in before if not prunable(s)
-    ]
 
-    # At most one statement is appended, and it is ours, with a Sid no other statement uses.
-    new = split_new(before, after)
-    if new is not None:
-        assert outcome.added_resources
-        expected_keys = ["Sid", "Effect", "Principal", "Action", "Resource"]
-        if options.source_conditions:
-            expected_keys.append("Condition")
-            assert new["Condition"] == SOURCE_CONDITIONS
-        assert list(new) == expected_keys
-        assert new["Effect"] == "Allow"
-        assert new["Principal"] == {"Service": DELIVERY}
-        assert new["Action"] == list(ACTIONS)
-        assert set(new["Resource"]) <= set(outcome.added_resources)
-        assert isinstance(new["Sid"], str)
-        assert new["Sid"]
-        assert new["Sid"] not in {s.get("Sid") for s in after if s is not new}
+def check_new_statement(new: Statement, options: Options, outcome: Outcome) -> None:
+    """At most one statement is appended; it is ours, with a Sid no other statement uses."""
+    after = statements_of(outcome.document)
+    assert outcome.added_resources
+    expected_keys = ["Sid", "Effect", "Principal", "Action", "Resource"]
+    if options.source_conditions:
+        expected_keys.append("Condition")
+        assert new["Condition"] == SOURCE_CONDITIONS
+    assert list(new) == expected_keys
+    assert new["Effect"] == "Allow"
+    assert new["Principal"] == {"Service": DELIVERY}
+    assert new["Action"] == list(ACTIONS)
+    assert set(new["Resource"]) <= set(outcome.added_resources)
+    assert isinstance(new["Sid"], str)
+    assert new["Sid"]
+    assert new["Sid"] not in {s.get("Sid") for s in after if s is not new}
 
-    # Added: only wildcards of the prefixes, each now present, each not granted before.
-    for added in outcome.added_resources:
-        assert added in wildcards
-        assert any(added in as_list(s.get("Resource", [])) for s in after)
-        assert not any(strictly_grants(s, added) for s in before), added
 
-    # Wildcard present: every prefix is granted to the delivery service afterwards.
-    for prefix_wildcard in wildcards:
-        assert any(strictly_grants(s, prefix_wildcard) for s in after), prefix_wildcard
-
-    # Resources only leave delivery-only statements; only added wildcards join them.
+def removals(
+    before: list[Statement], after: list[Statement], new: Statement | None, added: set[str]
+) -> list[tuple[str, Statement]]:
+    """(resource, statement it left) for every resource that left; asserts that resources only
+    leave delivery-only statements and only added wildcards join them."""
     old_groups = resource_groups(before)
     new_groups = resource_groups([s for s in after if s is not new])
     for key, counter in new_groups.items():
         extra = counter - old_groups.get(key, Counter())
-        assert set(extra) <= set(outcome.added_resources), extra
+        assert set(extra) <= added, extra
     removed: list[tuple[str, Statement]] = []
     for key, counter in old_groups.items():
         for resource, count in (counter - new_groups.get(key, Counter())).items():
             removed.extend([(resource, json.loads(key))] * count)
+    return removed
+
+
+def check_grants(document: Document, options: Options, outcome: Outcome) -> None:
+    """Added wildcards were missing; every prefix is granted afterwards; every removal is proven
+    by an anchor that stays and may absorb the grant; compaction leaves nothing it could take."""
+    before, after = statements_of(document), statements_of(outcome.document)
+    wildcards = [wildcard(p) for p in options.prefixes]
+    for added in outcome.added_resources:
+        assert added in wildcards
+        assert any(added in as_list(s.get("Resource", [])) for s in after)
+        assert not any(anchor_grants(document, s, added, options) for s in before), added
+    for prefix_wildcard in wildcards:
+        assert any(anchor_grants(outcome.document, s, prefix_wildcard, options) for s in after)
+    new = split_new(before, after)
+    if new is not None:
+        check_new_statement(new, options, outcome)
+    removed = removals(before, after, new, set(outcome.added_resources))
     assert Counter(r for r, _ in removed) == Counter(outcome.removed_resources)
     if not options.compact:
         assert removed == []
-
-    # Uncovered: the delivery-only resources left that no wildcard (or broader grant) absorbs.
-    delivery_only = [r for s in after if prunable(s) for r in as_list(s["Resource"])]
-    all_anchors = anchors(after, wildcards)
-    assert set(outcome.uncovered_resources) <= {
-        r for r in delivery_only if not any(covers(w, r) for w in wildcards)
-    }
-    assert {r for r in delivery_only if not any(covers(a, r) for a in all_anchors)} <= set(
-        outcome.uncovered_resources
-    )
-
-    # Every removal is proven safe by a grant still in the result.
-    kept = {r for s in after for r in as_list(s.get("Resource", []))}
+    kept = anchors(outcome.document, options)
     for resource, source in removed:
         assert prunable({**source, "Resource": resource})
-        own = conditions_of(source)
-        allowed = {frozenset(), own} | ({SCOPE_CONDITIONS} if not own else set())
-        actions = as_list(source["Action"])
-        assert any(grants(s, resource, actions, allowed) for s in after), resource
-        # And it is under a prefix's wildcard, or under a broader grant that was already there
-        # (such as CloudWatch Logs' own log-group:/aws/vendedlogs/*) and is still there.
-        assert any(covers(w, resource) for w in wildcards) or any(
-            covers(anchor, resource) for anchor in anchors(before, wildcards) if anchor in kept
-        ), resource
+        assert not variable(document, resource), resource
+        assert any(absorbed_by(document, resource, source, a, options) for a in kept), resource
+    if options.compact:
+        positions = {(i, r) for i, r, _ in kept}
+        for index, statement in enumerate(after):
+            if not prunable(statement):
+                continue
+            for resource in as_list(statement["Resource"]):
+                if (index, resource) not in positions:
+                    assert not any(
+                        absorbed_by(document, resource, statement, a, options) for a in kept
+                    ), resource
 
 
-def anchors(statements: list[Statement], wildcards: list[str]) -> list[str]:
-    """Resources that already granted delivery a whole prefix: the ones the engine builds on."""
-    return [
+def expected_causes(document: Document, outcome: Outcome, options: Options) -> Counter[str]:
+    """The resources that must have a cause: log group ARNs of the scope in statements naming
+    the delivery service, apart from the prefixes' grants."""
+    positions = {(i, r) for i, r, _ in anchors(outcome.document, options)}
+    return Counter(
         resource
-        for statement in statements
-        if "Resource" in statement
-        for resource in as_list(statement["Resource"])
-        if any(strictly_grants({**statement, "Resource": resource}, w) for w in wildcards)
+        for index, statement in enumerate(statements_of(outcome.document))
+        if names_delivery(statement)
+        for resource in listed(statement)
+        if in_scope(resource) and (index, resource) not in positions
+    )
+
+
+def check_cause(document: Document, options: Options, outcome: Outcome, cause: Any) -> None:
+    """The cause names a statement of the input that holds the resource, and its kind is true."""
+    before = statements_of(document)
+    statement = before[cause.statement]
+    assert cause.resource in listed(statement)
+    assert cause.sid == (statement["Sid"] if isinstance(statement.get("Sid"), str) else None)
+    kept = anchors(outcome.document, options)
+    if cause.kind is CauseKind.DENY_OR_NOT:
+        assert statement.get("Effect") != "Allow" or any(k in statement for k in NOT_KEYS)
+        assert cause.elements
+    elif cause.kind is CauseKind.OTHER_PRINCIPALS:
+        assert statement.get("Principal") != {"Service": DELIVERY}
+        assert not prunable(statement)
+    elif cause.kind is CauseKind.OTHER_ACTIONS:
+        assert not oracle.actions_cover(list(ACTIONS), as_list(statement.get("Action", [])))
+    elif cause.kind is CauseKind.POLICY_VARIABLE:
+        assert variable(document, cause.resource)
+    elif cause.kind is CauseKind.COMPACTION_OFF:
+        assert not options.compact
+    elif cause.kind is CauseKind.CONDITIONS:
+        check_conditions_cause(statement, options, cause)
+    else:
+        assert cause.kind is CauseKind.OUTSIDE_PREFIXES
+        assert not any(covers_arn(r, cause.resource) for _, r, _ in kept), cause
+
+
+def check_conditions_cause(statement: Statement, options: Options, cause: Any) -> None:
+    """The blocking entries are the statement's, none is a half of the pair, and without them
+    the statement's grants could move under the pair."""
+    assert options.source_conditions
+    assert cause.conditions
+    remaining = json.loads(json.dumps(statement))
+    for condition in cause.conditions:
+        entry = remaining["Condition"][condition.operator].pop(condition.key)
+        listed_values = entry if isinstance(entry, list) else [entry]
+        assert tuple(v if isinstance(v, str) else json.dumps(v) for v in listed_values) == (
+            condition.values
+        )
+        assert not source_entry(
+            (
+                condition.operator,
+                condition.key.lower(),
+                frozenset(json.dumps(v) for v in listed_values),
+            )
+        )
+    assert all(source_entry(e) for e in conditions_of(remaining))
+
+
+def check_outcome(document: Document, options: Options, outcome: Outcome) -> None:
+    """Every rule of the engine that can be checked from the input and the output alone."""
+    check_rendering(document, outcome)
+    before, after = statements_of(document), statements_of(outcome.document)
+    # Nothing foreign lost: statements that are not delivery-only are kept exactly, in order.
+    assert [compact_json(s) for s in after if not prunable(s)] == [
+        compact_json(s) for s in before if not prunable(s)
     ]
+    check_grants(document, options, outcome)
+    # Uncovered: the delivery-only resources left that no prefix's grant provably covers.
+    kept = anchors(outcome.document, options)
+    assert Counter(outcome.uncovered_resources) == Counter(
+        r
+        for s in after
+        if prunable(s)
+        for r in as_list(s["Resource"])
+        if variable(document, r) or not any(covers_arn(a, r) for _, a, _ in kept)
+    )
+    # Causes: one per resource that stays and could be covered, each true.
+    assert Counter(c.resource for c in outcome.causes) == expected_causes(
+        document, outcome, options
+    )
+    for cause in outcome.causes:
+        check_cause(document, options, outcome, cause)
 
 
 # --- properties --------------------------------------------------------------------------------
@@ -392,7 +403,7 @@ def test_grants_delivery_to_agrees_with_the_oracle(
     # When grants_delivery_to is asked about it
     # Then it agrees with the rules' definition of a delivery grant
     assert grants_delivery_to([document], target, SCOPE) == any(
-        strictly_grants(s, target) for s in statements_of(document)
+        strictly_grants(document, s, target) for s in statements_of(document)
     )
     # And after ensure, the log-stream form of every log group under every prefix is granted
     ensured = ensure(document, SCOPE, options).document

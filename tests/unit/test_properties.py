@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.properties import PropertyError, ResourceProperties, parse
+from vended_logs_policy.function.properties import PropertyError, ResourceProperties, parse
 
 from .strategies import json_values
 
@@ -102,6 +102,8 @@ def test_booleans(name: str, value: object, expected: bool) -> None:
         ("/a/, /b/", ("/a/", "/b/")),  # a CommaDelimitedList parameter passed through
         (["/" + "a" * 511], ("/" + "a" * 511,)),
         ([f"/p{i}/" for i in range(20)], tuple(f"/p{i}/" for i in range(20))),
+        (["aws-waf-logs-"], ("aws-waf-logs-",)),  # AWS WAF's names do not start with '/'
+        ("aws-waf-logs-, /aws/vendedlogs/", ("aws-waf-logs-", "/aws/vendedlogs/")),
     ],
 )
 def test_prefixes(value: object, expected: tuple[str, ...]) -> None:
@@ -144,14 +146,15 @@ def test_booleans_of_the_wrong_type(name: str, value: object) -> None:
         [5],
         [None],
         [["/aws/x/"]],
-        ["aws/vendedlogs/"],
+        ["/"],
+        ["aws:vendedlogs/"],
         ["/aws/*"],
         ["/aws/?"],
         ["/" + "a" * 512],
         ["/" + "a" * 100_000],
         ["/aws/vendedlogs/états/"],
         ["/aws/\u2028/"],
-        ["/ok/", "bad"],
+        ["/ok/", "b d"],
         "/ok/,",
         [f"/p{i}/" for i in range(21)],
     ],
@@ -298,7 +301,7 @@ def test_any_value_gives_properties_or_property_error(name: str, value: Any) -> 
     # Or typed properties
     assert isinstance(result, ResourceProperties)
     assert isinstance(result.policy_name, str)
-    assert all(isinstance(p, str) and p.startswith("/") for p in result.options.prefixes)
+    assert all(isinstance(p, str) and p not in ("", "/") for p in result.options.prefixes)
     assert isinstance(result.options.source_conditions, bool)
     assert isinstance(result.options.compact, bool)
 

@@ -1,19 +1,71 @@
-"""The pure policy engine: parse, ensure the vended-logs wildcard, compact, render. No AWS calls.
+"""The policy engine: ensure the vended-logs wildcard, compact, and say why anything stays.
 
 A *delivery statement* grants ``delivery.logs.amazonaws.com`` the actions ``logs:CreateLogStream``
 and ``logs:PutLogEvents``; it is recognised by Effect, Principal and Action, never by Sid.
+
+For each prefix, ``ensure`` looks for a grant already covering the prefix's wildcard ARN (an
+*anchor*) whose conditions are no stricter than the options ask for; when there is none it adds the
+wildcard, to a delivery statement with exactly its actions and conditions or to a new one.
+Compaction then removes every resource of a statement that grants only the delivery service when an
+anchor covers it (under both readings of ARN wildcards, see ``glob``), grants at least its actions,
+and may absorb it under the conditions rule (see ``conditions``). A resource holding a policy
+variable (``${...}``) in a document whose Version substitutes them is never removed and never an
+anchor: its substituted value is unknown.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from vended_logs_policy.engine.glob import covers
-from vended_logs_policy.errors import InvalidInputError, PolicyError
+from vended_logs_policy.engine.causes import Cause, CauseKind
+from vended_logs_policy.engine.conditions import (
+    Condition,
+    Conditions,
+    blocking_conditions,
+    may_absorb,
+    normal_conditions,
+    only_source_entries,
+    qualifies,
+)
+from vended_logs_policy.engine.document import (
+    POLICY_VERSION,
+    Document,
+    Statement,
+    as_list,
+    check_document,
+    check_grammar,
+    parse_document,
+    render,
+    rendered,
+    statements,
+    substitutes_variables,
+)
+from vended_logs_policy.engine.glob import covers, covers_arn
+from vended_logs_policy.engine.scope import Scope, check_prefix
+from vended_logs_policy.errors import InvalidInputError
+
+__all__ = [
+    "CLASSIC_LIMIT",
+    "DEFAULT_POLICY_NAME",
+    "DEFAULT_PREFIXES",
+    "DELIVERY_ACTIONS",
+    "DELIVERY_SERVICE",
+    "POLICY_VERSION",
+    "WILDCARD_SIDS",
+    "Options",
+    "Outcome",
+    "Scope",
+    "check_document",
+    "check_prefix",
+    "ensure",
+    "grants_delivery_to",
+    "log_group_target",
+    "parse_document",
+    "render",
+]
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -21,62 +73,8 @@ DEFAULT_POLICY_NAME = "AWSLogDeliveryWrite20150319"
 DEFAULT_PREFIXES = ("/aws/vendedlogs/states/",)
 CLASSIC_LIMIT = 5120
 WILDCARD_SIDS = ("AWSLogDeliveryWrite", "VendedLogsPolicyWildcard")
-POLICY_VERSION = "2012-10-17"
-
-_LOG_GROUP_NAME = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
-_PARTITION = re.compile(r"^aws(-[a-z]+)*$")
-
-Document = dict[str, Any]
-Statement = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Partition, region and account whose log groups the wildcard grants."""
-
-    partition: str
-    region: str
-    account: str
-
-    def __post_init__(self) -> None:
-        if not _PARTITION.fullmatch(self.partition):
-            raise InvalidInputError(f"partition {self.partition!r} is not an AWS partition name")
-        if not _REGION.fullmatch(self.region):
-            raise InvalidInputError(f"region {self.region!r} is not an AWS region name")
-        if not _ACCOUNT.fullmatch(self.account):
-            raise InvalidInputError(f"account {self.account!r} is not a 12-digit AWS account id")
-
-    def wildcard(self, prefix: str) -> str:
-        """Return the resource ARN that covers every log group whose name starts with prefix."""
-        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{prefix}*:*"
-
-    def source_conditions(self) -> dict[str, dict[str, list[str]]]:
-        """Return the confused-deputy conditions that tie delivery to this account."""
-        return {
-            "StringEquals": {"aws:SourceAccount": [self.account]},
-            "ArnLike": {
-                "aws:SourceArn": [f"arn:{self.partition}:logs:{self.region}:{self.account}:*"]
-            },
-        }
-
-
-def check_prefix(prefix: str) -> str:
-    """Return prefix when it is a log group name prefix, else raise ValueError saying why."""
-    shown = ascii(prefix) if len(str(prefix)) <= 40 else ascii(str(prefix)[:37]) + "..."
-    if not isinstance(prefix, str) or not prefix:
-        raise InvalidInputError("a log group prefix must be a non-empty string")
-    if not prefix.startswith("/"):
-        raise InvalidInputError(f"log group prefix {shown} must start with '/'")
-    if "*" in prefix or "?" in prefix:
-        raise InvalidInputError(f"log group prefix {shown} must not contain wildcards ('*' or '?')")
-    if not _LOG_GROUP_NAME.fullmatch(prefix):
-        raise InvalidInputError(
-            f"log group prefix {shown} may only hold letters, digits and . - _ / # "
-            "(at most 512 characters)"
-        )
-    return prefix
+NOT_ELEMENTS = ("NotAction", "NotResource", "NotPrincipal")
+_REQUIRED = tuple(a.lower() for a in DELIVERY_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -98,10 +96,19 @@ class Options:
         unique = sorted(set(self.prefixes))
         return tuple(p for p in unique if not any(p != q and p.startswith(q) for q in unique))
 
+    def with_prefix(self, prefix: str) -> Options:
+        """These options with one more prefix."""
+        return replace(self, prefixes=(*self.prefixes, prefix))
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """The ensured document and what changed to get there."""
+    """The ensured document, what changed to get there, and why what stays stays.
+
+    ``uncovered_resources`` are the resources of delivery-only statements that no prefix's grant
+    provably covers; ``causes`` explain every log group ARN of the scope that stays in a statement
+    naming the delivery service (see ``causes``).
+    """
 
     document: Document
     text: str
@@ -111,6 +118,7 @@ class Outcome:
     uncovered_resources: tuple[str, ...]
     before_length: int
     limit: int = CLASSIC_LIMIT
+    causes: tuple[Cause, ...] = ()
 
     @property
     def length(self) -> int:
@@ -123,184 +131,35 @@ class Outcome:
         return self.length <= self.limit
 
 
-def render(document: Mapping[str, Any]) -> str:
-    """Render a document as compact JSON: the same document always gives the same bytes."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _reject_constant(name: str) -> Any:
-    raise PolicyError(f"policy JSON holds {name}, which is not valid JSON")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise PolicyError(f"policy JSON repeats the key {key!r}; its meaning is ambiguous")
-        result[key] = value
-    return result
-
-
-def parse_document(text: str) -> Document:
-    """Parse and check a policy document, raising PolicyError naming the problem."""
-    try:
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        raise PolicyError(
-            f"policy document is not valid JSON: {exc.msg} at char {exc.pos}"
-        ) from exc
-    except RecursionError as exc:
-        raise PolicyError("policy document is nested too deeply") from exc
-    except ValueError as exc:  # e.g. an integer past Python's digit limit
-        raise PolicyError(f"policy document holds a value JSON cannot carry: {exc}"[:120]) from exc
-    if not isinstance(value, dict):
-        raise PolicyError("policy document must be a JSON object")
-    check_document(value)
-    return value
-
-
-def _check_strings(statement: Mapping[str, Any], key: str, where: str) -> None:
-    if key not in statement:
-        return
-    value = statement[key]
-    if isinstance(value, str):
-        return
-    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-        return
-    raise PolicyError(f"{where}: {key} must be a string or a non-empty list of strings")
-
-
-def _check_principal(statement: Mapping[str, Any], key: str, where: str) -> None:
-    if key not in statement:
-        return
-    value = statement[key]
-    if value == "*":
-        return
-    if not isinstance(value, dict) or not value:
-        raise PolicyError(f'{where}: {key} must be "*" or an object')
-    for kind, names in value.items():
-        ok = isinstance(names, str) or (
-            isinstance(names, list) and names and all(isinstance(n, str) for n in names)
-        )
-        if not ok:
-            raise PolicyError(f"{where}: {key}.{kind} must be a string or a list of strings")
-
-
-def _check_condition(statement: Mapping[str, Any], where: str) -> None:
-    if "Condition" not in statement:
-        return
-    condition = statement["Condition"]
-    if not isinstance(condition, dict):
-        raise PolicyError(f"{where}: Condition must be an object")
-    for operator, entries in condition.items():
-        if not isinstance(entries, dict):
-            raise PolicyError(f"{where}: Condition.{operator} must be an object")
-
-
-def _statements(document: Mapping[str, Any]) -> list[Any]:
-    """``Statement`` as a list, whichever form the document uses (absent: none)."""
-    raw = document.get("Statement", [])
-    if isinstance(raw, dict):
-        return [raw]
-    if isinstance(raw, list):
-        return list(raw)
-    raise PolicyError("policy Statement must be an object or a list of objects")
-
-
-def _rendered(document: Mapping[str, Any]) -> str:
-    """The compact rendering, or PolicyError when the document cannot be written back."""
-    try:
-        text = render(document)
-        text.encode("utf-8")
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise PolicyError(
-            "policy document holds a value that cannot be written back as JSON "
-            "(NaN, Infinity, a lone surrogate, or nesting too deep)"
-        ) from exc
-    return text
-
-
-def check_document(document: Mapping[str, Any]) -> None:
-    """Raise PolicyError when the document cannot be edited and written back without loss."""
-    _rendered(document)
-    _check_grammar(document)
-
-
-def _check_grammar(document: Mapping[str, Any]) -> None:
-    """Raise PolicyError when the parts the engine reads are not in IAM's JSON grammar."""
-    if "Version" in document and not isinstance(document["Version"], str):
-        raise PolicyError("policy Version must be a string")
-    for index, statement in enumerate(_statements(document)):
-        where = f"Statement[{index}]"
-        if not isinstance(statement, dict):
-            raise PolicyError(f"{where} must be an object")
-        for key in ("Sid", "Effect"):
-            if key in statement and not isinstance(statement[key], str):
-                raise PolicyError(f"{where}: {key} must be a string")
-        for key in ("Action", "NotAction", "Resource", "NotResource"):
-            _check_strings(statement, key, where)
-        for key in ("Principal", "NotPrincipal"):
-            _check_principal(statement, key, where)
-        _check_condition(statement, where)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _normal_conditions(
-    statement: Mapping[str, Any],
-) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """Conditions in a canonical form: key names are case-insensitive, value order is not."""
-    condition = statement.get("Condition") or {}
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    for operator, entries in condition.items():
-        for key, values in entries.items():
-            listed = values if isinstance(values, list) else [values]
-            out.append((operator, key.lower(), tuple(sorted(json.dumps(v) for v in listed))))
-    return tuple(sorted(out))
-
-
-def _services(statement: Mapping[str, Any]) -> set[str] | None:
-    """The Service principals of a statement whose Principal names only services, else None."""
-    principal = statement.get("Principal")
-    if not isinstance(principal, dict) or set(principal) != {"Service"}:
-        return None
-    return set(_as_list(principal["Service"]))
-
-
-def _actions(statement: Mapping[str, Any]) -> list[str]:
-    return [a.lower() for a in _as_list(statement.get("Action", []))]
-
-
-def _actions_cover(general: list[str], specific: list[str]) -> bool:
+def _actions_cover(general: Sequence[str], specific: Sequence[str]) -> bool:
     return all(any(covers(g, s) for g in general) for s in specific)
 
 
-_REQUIRED = [a.lower() for a in DELIVERY_ACTIONS]
+def _services(statement: Mapping[str, Any], key: str = "Principal") -> set[str] | None:
+    """The Service principals of a principal element that names only services, else None."""
+    principal = statement.get(key)
+    if not isinstance(principal, dict) or set(principal) != {"Service"}:
+        return None
+    return set(as_list(principal["Service"]))
+
+
+def _names_delivery(statement: Mapping[str, Any]) -> bool:
+    """Whether Principal or NotPrincipal names the delivery service."""
+    for key in ("Principal", "NotPrincipal"):
+        principal = statement.get(key)
+        if isinstance(principal, dict) and DELIVERY_SERVICE in as_list(
+            principal.get("Service", [])
+        ):
+            return True
+    return False
 
 
 def _plain_allow(statement: Mapping[str, Any]) -> bool:
-    return statement.get("Effect") == "Allow" and not any(
-        k in statement for k in ("NotAction", "NotResource", "NotPrincipal")
-    )
-
-
-def _grants_delivery(statement: Mapping[str, Any], scope: Scope) -> bool:
-    """Whether the statement grants delivery for this account, so its resources can anchor."""
-    services = _services(statement)
-    if not _plain_allow(statement) or services is None or DELIVERY_SERVICE not in services:
-        return False
-    if "Resource" not in statement or not _actions_cover(_actions(statement), _REQUIRED):
-        return False
-    conditions = _normal_conditions(statement)
-    return conditions in ((), _normal_conditions({"Condition": scope.source_conditions()}))
+    return statement.get("Effect") == "Allow" and not any(k in statement for k in NOT_ELEMENTS)
 
 
 def _delivery_only(statement: Mapping[str, Any]) -> bool:
-    """Whether the statement grants only the delivery service, so its resources may be pruned."""
+    """Allow for the delivery service alone: the statements whose resources may be pruned."""
     return (
         _plain_allow(statement)
         and _services(statement) == {DELIVERY_SERVICE}
@@ -309,33 +168,110 @@ def _delivery_only(statement: Mapping[str, Any]) -> bool:
     )
 
 
-@dataclass
+def _grants_delivery(statement: Mapping[str, Any], actions: Sequence[str]) -> bool:
+    """Allow for the delivery service (among services) of both delivery actions on resources."""
+    services = _services(statement) or set()
+    return (
+        _plain_allow(statement)
+        and DELIVERY_SERVICE in services
+        and "Resource" in statement
+        and _actions_cover(actions, _REQUIRED)
+    )
+
+
+class _View:
+    """One statement as the engine reads it; ``index`` is its position in the input."""
+
+    def __init__(self, index: int, statement: Statement) -> None:
+        self.index = index
+        self.statement = statement
+        self.actions = tuple(a.lower() for a in as_list(statement.get("Action", [])))
+        self.conditions: Conditions = normal_conditions(statement)
+        self.plain_allow = _plain_allow(statement)
+        self.delivery_only = _delivery_only(statement)
+        self.grants_delivery = _grants_delivery(statement, self.actions)
+        self.names_delivery = _names_delivery(statement)
+
+    @property
+    def sid(self) -> str | None:
+        sid = self.statement.get("Sid")
+        return sid if isinstance(sid, str) else None
+
+    def resources(self) -> list[str]:
+        return as_list(self.statement.get("Resource", []))
+
+    def listed(self) -> list[str]:
+        """Resource, or NotResource for a statement that has that instead."""
+        key = "Resource" if "Resource" in self.statement else "NotResource"
+        return as_list(self.statement.get(key, []))
+
+
+@dataclass(frozen=True)
+class _Context:
+    scope: Scope
+    options: Options
+    substitutes: bool
+    wanted: Conditions
+
+    @classmethod
+    def of(cls, scope: Scope, options: Options, document: Mapping[str, Any]) -> _Context:
+        wanted = (
+            normal_conditions({"Condition": scope.source_conditions()})
+            if options.source_conditions
+            else frozenset()
+        )
+        return cls(scope, options, substitutes_variables(document), wanted)
+
+    def variable(self, resource: str) -> bool:
+        """Whether IAM substitutes a policy variable in the resource."""
+        return self.substitutes and "${" in resource
+
+    def in_scope(self, resource: str) -> bool:
+        """Whether the resource is a log group ARN of the scope: a wildcard could cover it."""
+        return resource.startswith(self.scope.log_group_arn)
+
+    def qualifies(self, view: _View) -> bool:
+        return view.grants_delivery and qualifies(
+            view.conditions, self.scope, self.options.source_conditions
+        )
+
+    def may_absorb(self, grant: Conditions, wildcard: Conditions) -> bool:
+        return may_absorb(grant, wildcard, self.scope, self.options.source_conditions)
+
+
+@dataclass(frozen=True)
 class _Anchor:
-    statement: Statement
+    """A resource that grants a prefix's wildcard: never removed, may absorb others."""
+
+    view: _View = field(compare=False)
     resource: str
-    index: int  # position of the anchor resource in the statement's Resource list
+    index: int  # the statement's position
+    position: int  # the resource's position in the statement's Resource list
 
 
-def _find_anchor(statements: list[Statement], wildcard: str, scope: Scope) -> _Anchor | None:
-    for statement in statements:
-        if not _grants_delivery(statement, scope):
+@dataclass
+class _Placement:
+    anchors: list[_Anchor] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    new: list[_View] = field(default_factory=list)  # the statement the engine appends, if any
+
+
+def _anchors_of(wildcard: str, views: list[_View], context: _Context) -> Iterator[_Anchor]:
+    for view in views:
+        if not context.qualifies(view):
             continue
-        for index, resource in enumerate(_as_list(statement["Resource"])):
-            if covers(resource, wildcard):
-                return _Anchor(statement, resource, index)
-    return None
+        for position, resource in enumerate(view.resources()):
+            if not context.variable(resource) and covers_arn(resource, wildcard):
+                yield _Anchor(view, resource, view.index, position)
 
 
-def _find_host(statements: list[Statement], wanted: tuple[Any, ...]) -> Statement | None:
-    """A delivery statement with exactly our principal, actions and conditions to extend."""
-    for statement in statements:
-        if (
-            _delivery_only(statement)
-            and sorted(set(_actions(statement))) == sorted(_REQUIRED)
-            and _normal_conditions(statement) == wanted
-        ):
-            return statement
-    return None
+def _is_host(view: _View, context: _Context) -> bool:
+    """A delivery statement with exactly our principal, actions and conditions, to extend."""
+    return (
+        view.delivery_only
+        and sorted(set(view.actions)) == sorted(_REQUIRED)
+        and view.conditions == context.wanted
+    )
 
 
 def _new_statement(scope: Scope, options: Options) -> Statement:
@@ -351,8 +287,167 @@ def _new_statement(scope: Scope, options: Options) -> Statement:
     return statement
 
 
-def _free_sid(statements: list[Statement]) -> str:
-    taken = {s.get("Sid") for s in statements}
+def _add_wildcard(
+    wildcard: str, views: list[_View], placement: _Placement, context: _Context
+) -> _Anchor:
+    host = next((v for v in [*views, *placement.new] if _is_host(v, context)), None)
+    if host is None:
+        host = _View(len(views), _new_statement(context.scope, context.options))
+        placement.new.append(host)
+    resources = host.resources()
+    resources.append(wildcard)
+    host.statement["Resource"] = resources
+    placement.added.append(wildcard)
+    return _Anchor(host, wildcard, host.index, len(resources) - 1)
+
+
+def _place_wildcards(views: list[_View], context: _Context) -> _Placement:
+    """Find each prefix's anchors, adding the wildcard where there is none."""
+    placement = _Placement()
+    for prefix in context.options.effective_prefixes():
+        wildcard = context.scope.wildcard(prefix)
+        found = list(_anchors_of(wildcard, [*views, *placement.new], context))
+        if not found:
+            found = [_add_wildcard(wildcard, views, placement, context)]
+        placement.anchors.extend(a for a in found if a not in placement.anchors)
+    return placement
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    """One delivery-only statement, judged once for all its resources."""
+
+    view: _View
+    compatible: list[_Anchor]  # the anchors that may absorb its grants, whichever they cover
+    others: list[_Anchor]  # the anchors that may not
+    other_actions: bool  # it grants actions no wildcard the engine writes grants
+    source: bool  # source conditions are on
+    blocked: bool  # its conditions keep it from the wildcard the engine writes
+    blocking: tuple[Condition, ...]  # the entries that do (with source conditions on)
+
+    def kind(self, covered: bool) -> CauseKind:
+        """Why a resource that no compatible anchor covers stays."""
+        if self.other_actions:
+            return CauseKind.OTHER_ACTIONS
+        if self.source and (covered or self.blocked):
+            # Covered by an anchor that may not absorb it: only conditions can be why.
+            return CauseKind.CONDITIONS
+        return CauseKind.OUTSIDE_PREFIXES
+
+
+@dataclass
+class _Sweep:
+    """What compaction keeps, removes, and why what stays stays."""
+
+    anchors: list[_Anchor]
+    context: _Context
+    statements: list[Statement] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    positions: set[tuple[int, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = {(a.index, a.position) for a in self.anchors}
+
+    def statement(self, view: _View) -> None:
+        if view.delivery_only:
+            self._delivery_only(view)
+            return
+        self.statements.append(view.statement)
+        if view.names_delivery:
+            self.causes.extend(self._statement_causes(view))
+
+    def _judge(self, view: _View) -> _Judgement:
+        """What decides the fate of every resource of a delivery-only statement."""
+        context = self.context
+        compatible = [
+            anchor
+            for anchor in self.anchors
+            if _actions_cover(anchor.view.actions, view.actions)
+            and context.may_absorb(view.conditions, anchor.view.conditions)
+        ]
+        source = context.options.source_conditions
+        return _Judgement(
+            view,
+            compatible,
+            [anchor for anchor in self.anchors if anchor not in compatible],
+            other_actions=not _actions_cover(_REQUIRED, view.actions),
+            source=source,
+            blocked=source and not context.may_absorb(view.conditions, context.wanted),
+            blocking=blocking_conditions(view.statement, context.scope) if source else (),
+        )
+
+    def _delivery_only(self, view: _View) -> None:
+        judgement = self._judge(view)
+        resources = view.resources()
+        survivors = [
+            resource
+            for position, resource in enumerate(resources)
+            if not self._removes(judgement, position, resource)
+        ]
+        if len(survivors) == len(resources):
+            self.statements.append(view.statement)
+        elif survivors:
+            view.statement["Resource"] = survivors
+            self.statements.append(view.statement)
+
+    def _removes(self, judgement: _Judgement, position: int, resource: str) -> bool:
+        """Whether the resource goes; when it stays, record whether it is covered and why."""
+        if (judgement.view.index, position) in self.positions:
+            return False
+        if self.context.variable(resource):
+            self._stays(judgement, resource, CauseKind.POLICY_VARIABLE, covered=False)
+            return False
+        if any(covers_arn(anchor.resource, resource) for anchor in judgement.compatible):
+            if self.context.options.compact:
+                self.removed.append(resource)
+                return True
+            self._stays(judgement, resource, CauseKind.COMPACTION_OFF, covered=True)
+            return False
+        covered = any(covers_arn(anchor.resource, resource) for anchor in judgement.others)
+        self._stays(judgement, resource, judgement.kind(covered), covered=covered)
+        return False
+
+    def _stays(self, judgement: _Judgement, resource: str, kind: CauseKind, covered: bool) -> None:
+        if not covered:
+            self.uncovered.append(resource)
+        if self.context.in_scope(resource):
+            view = judgement.view
+            blocking = judgement.blocking if kind is CauseKind.CONDITIONS else ()
+            self.causes.append(Cause(kind, resource, view.index, view.sid, conditions=blocking))
+
+    def _cause(self, view: _View, resource: str, kind: CauseKind) -> Cause:
+        if kind is CauseKind.DENY_OR_NOT:
+            return Cause(kind, resource, view.index, view.sid, elements=_denying(view))
+        return Cause(kind, resource, view.index, view.sid)
+
+    def _statement_causes(self, view: _View) -> list[Cause]:
+        kind = _statement_kind(view)
+        return [
+            self._cause(view, resource, kind)
+            for resource in view.listed()
+            if self.context.in_scope(resource)
+        ]
+
+
+def _denying(view: _View) -> tuple[str, ...]:
+    effect = view.statement.get("Effect")
+    head = [] if effect == "Allow" else ["Deny" if effect == "Deny" else "Effect"]
+    return (*head, *(k for k in NOT_ELEMENTS if k in view.statement))
+
+
+def _statement_kind(view: _View) -> CauseKind:
+    """Why no resource of a statement naming delivery, but not delivery-only, can move."""
+    if not view.plain_allow:
+        return CauseKind.DENY_OR_NOT
+    if _services(view.statement) != {DELIVERY_SERVICE}:
+        return CauseKind.OTHER_PRINCIPALS
+    return CauseKind.OTHER_ACTIONS
+
+
+def _free_sid(kept: list[Statement]) -> str:
+    taken = {s.get("Sid") for s in kept}
     for sid in WILDCARD_SIDS:
         if sid not in taken:
             return sid
@@ -360,60 +455,6 @@ def _free_sid(statements: list[Statement]) -> str:
     while f"{WILDCARD_SIDS[1]}{number}" in taken:
         number += 1
     return f"{WILDCARD_SIDS[1]}{number}"
-
-
-def _removable_by(statement: Statement, anchor: _Anchor) -> bool:
-    """Whether the anchor's grant provably includes every grant this statement makes."""
-    conditions = _normal_conditions(statement)
-    return (
-        _delivery_only(statement)
-        and _actions_cover(_actions(anchor.statement), _actions(statement))
-        and conditions in ((), _normal_conditions(anchor.statement))
-    )
-
-
-def _compact(
-    statements: list[Statement], anchors: list[_Anchor]
-) -> tuple[list[Statement], list[str]]:
-    """Drop resources an anchor covers; drop statements left with none. Returns what was removed.
-
-    Anchors themselves are never removed (a statement we add holds only anchors).
-    """
-    kept: list[Statement] = []
-    removed: list[str] = []
-    for statement in statements:
-        if not _delivery_only(statement):
-            kept.append(statement)
-            continue
-        own = {a.index for a in anchors if a.statement is statement}
-        resources = _as_list(statement["Resource"])
-        survivors: list[str] = []
-        for index, resource in enumerate(resources):
-            is_anchor = index in own
-            if not is_anchor and any(
-                covers(a.resource, resource) and _removable_by(statement, a) for a in anchors
-            ):
-                removed.append(resource)
-            else:
-                survivors.append(resource)
-        if len(survivors) == len(resources):
-            kept.append(statement)
-        elif survivors:
-            statement["Resource"] = survivors
-            kept.append(statement)
-    return kept, removed
-
-
-def _uncovered(statements: list[Statement], anchors: list[_Anchor]) -> list[str]:
-    """Delivery-only resources that no anchor covers: what keeps the policy long."""
-    out: list[str] = []
-    for statement in statements:
-        if not _delivery_only(statement):
-            continue
-        for resource in _as_list(statement["Resource"]):
-            if not any(covers(a.resource, resource) for a in anchors):
-                out.append(resource)
-    return out
 
 
 def ensure(
@@ -431,55 +472,42 @@ def ensure(
         Prefixes, source conditions and compaction; defaults to ``Options()``.
     """
     options = options or Options()
-    original: Document = {} if document is None else dict(document)
-    before = _rendered(original)
-    _check_grammar(original)
-    # The working copy comes from the checked rendering: a faithful deep copy of any JSON, at any
-    # depth json accepts (copy.deepcopy recurses in Python and fails sooner).
-    result: Document = {"Version": POLICY_VERSION} if document is None else json.loads(before)
+    original, before, result = _working_copy(document)
     was_single = isinstance(result.get("Statement"), dict)
-    statements: list[Statement] = _statements(result)
-
-    wanted = _normal_conditions(
-        {"Condition": scope.source_conditions()} if options.source_conditions else {}
-    )
-    anchors: list[_Anchor] = []
-    added: list[str] = []
-    new_statement: Statement | None = None
-    for prefix in options.effective_prefixes():
-        wildcard = scope.wildcard(prefix)
-        anchor = _find_anchor(statements, wildcard, scope)
-        if anchor is None:
-            host = _find_host(statements, wanted)
-            if host is None:
-                if new_statement is None:
-                    new_statement = _new_statement(scope, options)
-                    statements.append(new_statement)
-                host = new_statement
-            resources = _as_list(host["Resource"])
-            resources.append(wildcard)
-            host["Resource"] = resources
-            anchor = _Anchor(host, wildcard, len(resources) - 1)
-            added.append(wildcard)
-        anchors.append(anchor)
-
-    removed: list[str] = []
-    if options.compact:
-        statements, removed = _compact(statements, anchors)
-    if new_statement is not None:
-        new_statement["Sid"] = _free_sid([s for s in statements if s is not new_statement])
-
-    result["Statement"] = statements[0] if was_single and len(statements) == 1 else statements
+    context = _Context.of(scope, options, result)
+    views = [_View(index, statement) for index, statement in enumerate(statements(result))]
+    placement = _place_wildcards(views, context)
+    sweep = _Sweep(placement.anchors, context)
+    for view in [*views, *placement.new]:
+        sweep.statement(view)
+    kept = sweep.statements
+    for view in placement.new:
+        view.statement["Sid"] = _free_sid([s for s in kept if s is not view.statement])
+    result["Statement"] = kept[0] if was_single and len(kept) == 1 else kept
     text = render(result)
     return Outcome(
         document=result,
         text=text,
         changed=result != original,
-        added_resources=tuple(added),
-        removed_resources=tuple(removed),
-        uncovered_resources=tuple(_uncovered(statements, anchors)),
+        added_resources=tuple(placement.added),
+        removed_resources=tuple(sweep.removed),
+        uncovered_resources=tuple(sweep.uncovered),
         before_length=len(before) if document is not None else 0,
+        causes=tuple(sweep.causes),
     )
+
+
+def _working_copy(document: Mapping[str, Any] | None) -> tuple[Document, str, Document]:
+    """The input as a dict, its checked rendering, and a deep copy to edit.
+
+    The copy comes from the checked rendering: a faithful deep copy of any JSON, at any depth
+    json accepts (copy.deepcopy recurses in Python and fails sooner).
+    """
+    original: Document = {} if document is None else dict(document)
+    before = rendered(original)
+    check_grammar(original)
+    result: Document = {"Version": POLICY_VERSION} if document is None else json.loads(before)
+    return original, before, result
 
 
 def log_group_target(log_group_arn: str) -> str | None:
@@ -497,12 +525,24 @@ def log_group_target(log_group_arn: str) -> str | None:
     return f"{head}{marker}{name}:log-stream:*"
 
 
-def grants_delivery_to(documents: Sequence[Mapping[str, Any]], target: str, scope: Scope) -> bool:
-    """Whether any statement of the documents grants delivery on every ARN the target matches."""
-    for document in documents:
-        for statement in _statements(document):
-            if _grants_delivery(statement, scope) and any(
-                covers(resource, target) for resource in _as_list(statement["Resource"])
-            ):
-                return True
+def _document_grants(document: Mapping[str, Any], target: str, scope: Scope) -> bool:
+    substitutes = substitutes_variables(document)
+    for index, statement in enumerate(statements(document)):
+        view = _View(index, statement)
+        if not view.grants_delivery or not only_source_entries(view.conditions, scope):
+            continue
+        if any(
+            not (substitutes and "${" in resource) and covers_arn(resource, target)
+            for resource in view.resources()
+        ):
+            return True
     return False
+
+
+def grants_delivery_to(documents: Sequence[Mapping[str, Any]], target: str, scope: Scope) -> bool:
+    """Whether any statement of the documents grants delivery on every ARN the target matches.
+
+    A grant counts when it carries no conditions or only this scope's source entries (see
+    ``conditions``), and its resource provably covers the target under both ARN readings.
+    """
+    return any(_document_grants(document, target, scope) for document in documents)
