@@ -12,16 +12,16 @@ overwrote in that window of one round trip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
 from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.explain import Advice, advise, summarise
 from vended_logs_policy.engine.policy import Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
     ConcurrentModificationError,
-    InvalidInputError,
     PolicyError,
     QuotaExceededError,
     RejectedError,
@@ -62,22 +62,21 @@ class PolicyQuotaError(QuotaExceededError):
 
 
 class PolicyTooLargeError(RejectedError):
-    """The service refused the ensured document as too long; ``outcome`` says what it held, and
-    ``broader_prefix``, when there is one, is a prefix with which the document fits."""
+    """The service refused the ensured document as too long; ``outcome`` says what it held and
+    ``advice`` what would make it fit (computed by the engine, each figure from a real ensure)."""
 
-    def __init__(self, name: str, outcome: Outcome, broader_prefix: str | None = None) -> None:
-        advice = f"; add a broader prefix such as {broader_prefix}" if broader_prefix else ""
+    def __init__(self, name: str, outcome: Outcome, advice: Advice | None = None) -> None:
+        explained = summarise(outcome, advice)
         super().__init__(
-            f"policy {name} would be {outcome.length} characters (limit {outcome.limit}) with "
-            f"{len(outcome.uncovered_resources)} delivery resources the wildcard does not cover"
-            f"{advice}",
+            f"policy {name} would be {outcome.length} characters (limit {outcome.limit})"
+            + (f": {explained}" if explained else ""),
             service="logs",
             operation="PutResourcePolicy",
             code="InvalidParameterException",
         )
         self.name = name
         self.outcome = outcome
-        self.broader_prefix = broader_prefix
+        self.advice = advice
 
 
 @dataclass(frozen=True)
@@ -201,8 +200,7 @@ class PolicyService:
             ) from exc
         except RejectedError as exc:
             if exc.code == "InvalidParameterException" and not outcome.within_limit:
-                suggestion = broader_prefix(name, text, outcome, *asked)
-                raise PolicyTooLargeError(name, outcome, suggestion) from exc
+                raise PolicyTooLargeError(name, outcome, _advice(text, *asked)) from exc
             raise
 
     def _wait_before_round(self, name: str, rounds: int) -> None:
@@ -246,47 +244,19 @@ def _clipped(detail: str, limit: int = 200) -> str:
     return detail[: limit - tail - 3] + "..." + detail[-tail:]
 
 
+def _advice(text: str | None, scope: Scope, options: Options) -> Advice | None:
+    """What would make the document fit, None when the stored text cannot be read."""
+    document = None if text is None else _parsed(text)
+    if text is not None and document is None:
+        return None
+    return advise(document, scope, options)
+
+
 def _parsed(text: str) -> dict[str, Any] | None:
     try:
         return policy.parse_document(text)
     except PolicyError:
         return None
-
-
-def broader_prefix(
-    name: str, text: str | None, outcome: Outcome, scope: Scope, options: Options
-) -> str | None:
-    """A log group prefix with which the ensured document fits its limit, None if none is found.
-
-    The candidate is the longest common directory of the prefixes asked for and of every log
-    group that stays uncovered (never "/": that would grant every log group); it is advised only
-    when ensuring with it, computed here, fits.
-    """
-    names = [_log_group_name(resource) for resource in outcome.uncovered_resources]
-    known = [n for n in names if n is not None]
-    if not known or len(known) < len(names):
-        return None
-    every = [*options.prefixes, *known]
-    low, high = min(every), max(every)
-    same = [a == b for a, b in zip(low, high, strict=False)]
-    common = low[: same.index(False) if False in same else len(same)]
-    candidate = common[: common.rfind("/") + 1]
-    if candidate in {"", "/"}:
-        return None
-    try:
-        wider = replace(options, prefixes=(*options.prefixes, candidate))
-        fits = merge(name, text, scope, wider).within_limit
-    except InvalidInputError:
-        return None
-    return candidate if fits else None
-
-
-def _log_group_name(resource: str) -> str | None:
-    """The log group name (up to any wildcard) a delivery resource ARN names, None if none."""
-    _, marker, rest = resource.partition(":log-group:")
-    name = rest.split(":", 1)[0]
-    cut = min((i for i in (name.find("*"), name.find("?")) if i >= 0), default=len(name))
-    return name[:cut] if marker and name[:cut] else None
 
 
 def _audit_one(stored: StoredPolicy, scope: Scope, options: Options) -> PolicyAudit:

@@ -287,6 +287,23 @@ def test_limit_exceeded_names_the_quota_and_the_others_without_retrying(
 # ---- a result too long for the service -------------------------------------------------------
 
 PIPES = [f"{ARN}:/aws/vendedlogs/pipes/order-pipe-{n:03d}:*" for n in range(50)]
+# AWS WAF's log groups must be named aws-waf-logs-...: only a prefix without "/" covers them.
+WAF = [f"{ARN}:aws-waf-logs-shop-{n:03d}-production:*" for n in range(52)]
+# Log groups with nothing in common but "/": no prefix may be advised.
+UNRELATED = [f"{ARN}:/svc{n:03d}x:*" for n in range(120)]
+
+
+def near_limit(grants: list[str]) -> str:
+    """The report's ARNs plus ``grants`` and the Route 53 statement, as long as fits 5120."""
+    kept = list(grants)
+    while True:
+        text = json.dumps(
+            document(delivery_statement([*REPORT_RESOURCES, *kept]), ROUTE53),
+            separators=(",", ":"),
+        )
+        if len(text) <= 5120:
+            return text
+        kept.pop()
 
 
 def pipes_policy() -> str:
@@ -307,17 +324,19 @@ def test_oversized_result_says_how_long_and_what_to_do(
     seed(logs, pipes_policy())
     # WHEN Create ensures the wildcard under the classic 5120-character limit
     answer = invoke(handler, cfn, lambda_context)
-    # THEN FAILED: how long it would be, how many resources stay uncovered, and a remedy
+    # THEN FAILED: how long it would be, how many resources stay and why, and a computed remedy
     assert answer["Status"] == "FAILED"
     match = re.fullmatch(
-        rf"policy {NAME} would be (\d+) characters \(limit 5120\) with (\d+) delivery "
-        r"resources the wildcard does not cover; add a broader prefix such as /aws/vendedlogs/",
+        rf"policy {NAME} would be (\d+) characters \(limit 5120\): (\d+) resources stay: "
+        r"\d+ outside every prefix \(add prefix (\S+) -> (\d+) characters\)",
         answer["Reason"],
     )
     assert match, answer["Reason"]
     would_be, uncovered = int(match[1]), int(match[2])
     assert would_be > 5120
     assert uncovered == len(PIPES)
+    assert match[3] == "/aws/vendedlogs/pipes/"
+    assert int(match[4]) <= 5120
     # AND one write was tried and refused by the service, and the policy is as it was
     assert logs.calls_of("PutResourcePolicy") == 1
     assert stored_text(logs) == pipes_policy()
@@ -335,51 +354,56 @@ def test_oversized_result_says_how_long_and_what_to_do(
     assert ROUTE53 in stored_statements(logs)
 
 
-def test_the_suggested_broader_prefix_fits_under_5120(
+ADVISED = re.compile(r"add prefix (\S+) -> (\d+) characters")
+
+
+@pytest.mark.parametrize("grants", [PIPES, WAF], ids=["pipes", "waf"])
+def test_following_the_advised_prefix_fits_under_5120(
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
     handler: CustomResourceHandler,
+    grants: list[str],
 ) -> None:
-    # GIVEN the same near-limit policy
-    seed(logs, pipes_policy())
-    # WHEN Create follows the reason's advice: LogGroupPrefixes /aws/vendedlogs/
+    # GIVEN a near-limit policy whose delivery grants lie outside /aws/vendedlogs/states/
+    text = near_limit(grants)
+    seed(logs, text)
+    # AND the FAILED reason's advice
+    failed = invoke(handler, cfn, lambda_context)
+    advised = ADVISED.search(failed["Reason"])
+    assert advised, failed["Reason"]
+    # WHEN Create follows it: the advised prefix added to LogGroupPrefixes
     event = load_event("create")
-    event["ResourceProperties"]["LogGroupPrefixes"] = ["/aws/vendedlogs/"]
+    event["ResourceProperties"]["LogGroupPrefixes"] = ["/aws/vendedlogs/states/", advised[1]]
     answer = invoke(handler, cfn, lambda_context, event)
-    # THEN SUCCESS under 5120: the wildcard covers every pipe and state machine log group
+    # THEN SUCCESS, at exactly the length the advice announced, under 5120
     assert answer["Status"] == "SUCCESS", answer["Reason"]
-    assert answer["Data"]["RemovedResources"] == len(PIPES) + len(REPORT_RESOURCES)
-    text = stored_text(logs)
-    assert text is not None
-    assert len(text) <= 5120
-    assert f"{ARN}:/aws/vendedlogs/*:*" in text
+    seeded = json.loads(text)["Statement"][0]["Resource"]
+    assert answer["Data"]["RemovedResources"] == len(seeded)
+    after = stored_text(logs)
+    assert after is not None
+    assert len(after) == int(advised[2]) <= 5120
+    assert f"{ARN}:{advised[1]}*:*" in after
     assert ROUTE53 in stored_statements(logs)
 
 
-# AWS WAF's log groups must be named aws-waf-logs-...: no /-prefix wildcard can cover them.
-WAF = [f"{ARN}:aws-waf-logs-shop-{n:03d}-production:*" for n in range(52)]
-
-
-def test_no_broader_prefix_is_advised_when_none_would_make_it_fit(
+def test_no_prefix_is_advised_when_none_is_specific_enough(
     logs: LogsServer,
     cfn: ResponseEndpoint,
     lambda_context: FakeLambdaContext,
     handler: CustomResourceHandler,
 ) -> None:
-    # GIVEN a policy near 5120 characters whose uncovered grants no log group prefix can cover
-    text = json.dumps(
-        document(delivery_statement([*REPORT_RESOURCES, *WAF]), ROUTE53), separators=(",", ":")
-    )
-    assert 5000 < len(text) <= 5120, len(text)
+    # GIVEN a policy near 5120 characters whose uncovered log groups share only "/" as a prefix
+    text = near_limit(UNRELATED)
     seed(logs, text)
+    kept = len(json.loads(text)["Statement"][0]["Resource"]) - len(REPORT_RESOURCES)
     # WHEN Create ensures the wildcard
     answer = invoke(handler, cfn, lambda_context)
-    # THEN FAILED saying how long and why, with no advice: none would be true
+    # THEN FAILED saying how long and why, with no advice: "/" would grant every log group
     assert answer["Status"] == "FAILED"
     assert re.fullmatch(
-        rf"policy {NAME} would be \d+ characters \(limit 5120\) with {len(WAF)} delivery "
-        r"resources the wildcard does not cover",
+        rf"policy {NAME} would be \d+ characters \(limit 5120\): {kept} resources "
+        rf"stay: {kept} outside every prefix",
         answer["Reason"],
     ), answer["Reason"]
     assert stored_text(logs) == text
