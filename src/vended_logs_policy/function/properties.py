@@ -49,7 +49,8 @@ SCHEMA = (
         "LogGroupPrefixes",
         "List of String",
         ",".join(DEFAULT_PREFIXES),
-        "Log group name prefixes the wildcard covers; each starts with '/', no wildcards.",
+        "Log group name prefixes the wildcard covers: letters, digits and _ - / . # (need not "
+        "start with '/'), no wildcards; '/' alone is refused.",
     ),
     Property(
         "SourceConditions",
