@@ -26,6 +26,37 @@ ATTEMPT_TIMEOUT = 5.0
 MAX_DELAY = 4.0
 
 
+def _put(netloc: str, target: str, data: bytes, timeout: float) -> int | str:
+    """One PUT: the HTTP status, or the name of what went wrong on the way."""
+    try:
+        connection = HTTPSConnection(netloc, timeout=timeout, context=ssl.create_default_context())
+        try:
+            connection.request(
+                "PUT",
+                target,
+                body=data,
+                headers={"Content-Type": "", "Content-Length": str(len(data))},
+            )
+            return connection.getresponse().status
+        finally:
+            connection.close()
+    except (OSError, HTTPException) as exc:
+        return type(exc).__name__
+
+
+def _settled(status: int | str, attempt: int) -> bool | None:
+    """True/False when the endpoint decided (2xx accepted, 4xx refused), None to try again."""
+    if isinstance(status, str) or status >= 500:
+        problem = status if isinstance(status, str) else f"HTTP {status}"
+        logger.warning("answer not delivered", extra={"problem": problem, "attempt": attempt + 1})
+        return None
+    accepted = 200 <= status < 300
+    (logger.info if accepted else logger.error)(
+        "answer sent", extra={"http_status": status, "attempt": attempt + 1}
+    )
+    return accepted
+
+
 def deliver(
     url: str,
     body: Mapping[str, Any],
@@ -40,34 +71,11 @@ def deliver(
         budget = time_left()
         if budget <= 0:
             break
-        try:
-            connection = HTTPSConnection(
-                parts.netloc,
-                timeout=min(ATTEMPT_TIMEOUT, budget),
-                context=ssl.create_default_context(),
-            )
-            try:
-                connection.request(
-                    "PUT",
-                    target,
-                    body=data,
-                    headers={"Content-Type": "", "Content-Length": str(len(data))},
-                )
-                status = connection.getresponse().status
-            finally:
-                connection.close()
-        except (OSError, HTTPException) as exc:
-            problem = type(exc).__name__
-        else:
-            if status < 500:
-                accepted = 200 <= status < 300
-                (logger.info if accepted else logger.error)(
-                    "answer sent", extra={"http_status": status, "attempt": attempt + 1}
-                )
-                return accepted
-            problem = f"HTTP {status}"
+        status = _put(parts.netloc, target, data, min(ATTEMPT_TIMEOUT, budget))
+        settled = _settled(status, attempt)
+        if settled is not None:
+            return settled
         delay = min(MAX_DELAY, 0.5 * 2.0**attempt)
-        logger.warning("answer not delivered", extra={"problem": problem, "attempt": attempt + 1})
         if attempt + 1 == ATTEMPTS or delay >= time_left():
             break
         (sleep or time.sleep)(delay)
