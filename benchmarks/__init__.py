@@ -1,18 +1,20 @@
-"""Benchmarks of issue 5: API calls, cold start, package size, apply vs manual fix, engine.
+"""Benchmarks: cold start, warm request, package size, apply vs the manual fix, the engine.
 
 Run them all with ``make bench`` (``python -m benchmarks``), or one with
-``python -m benchmarks.<module>``. Each prints its figure against its target. Everything runs on
-this machine: every server binds 127.0.0.1, credentials are dummies, and no child process can
+``python -m benchmarks.<module>``. Each prints its figures against its targets. Everything runs
+on this machine: every server binds 127.0.0.1, credentials are dummies, and no child process can
 reach AWS (no profile, no instance metadata, endpoints on loopback). docs/benchmarks.md has the
 figures and how to read them.
 
-This package holds what the five share: the result record, dummy AWS settings for this process
-and for child processes, and interleaved wall-clock timing of child processes.
+This package holds what they share: the result record, dummy AWS settings for this process and
+for child processes, interleaved runs and their timing, and the code snippets that measured child
+processes share (a Lambda context, a minimal custom resource answer).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -20,20 +22,28 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = [
+    "ANSWER_CODE",
     "BIN",
+    "CONTEXT_CODE",
+    "EXIT",
     "PYTHON",
     "REGION",
     "ROOT",
     "BenchError",
+    "Figure",
     "Result",
+    "Sample",
     "Timing",
+    "alternate",
     "child_env",
     "interleave",
     "ms",
     "run_checked",
+    "sampled",
+    "split",
     "timed",
     "use_dummy_aws",
 ]
@@ -55,13 +65,76 @@ DUMMY_AWS: Final = {
 }
 
 
+# Every measured child process ends with this: interpreter teardown (30-80 ms, more for more loaded
+# objects) is not part of a Lambda invocation, since Lambda keeps the process.
+EXIT: Final = "\nimport os\nos._exit(0)\n"
+
+# A Lambda context for child processes, without importing the test harness (whose import would be
+# measured too): the attributes Powertools and crhelper read, 60 seconds from construction.
+CONTEXT_CODE: Final = """
+import time as _time
+
+class Context:
+    function_name = "vended-logs-policy"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-west-2:123456789012:function:vended-logs-policy"
+    memory_limit_in_mb = 256
+    aws_request_id = "benchmark"
+    log_group_name = "/aws/lambda/vended-logs-policy"
+    log_stream_name = "benchmark"
+
+    def __init__(self):
+        self.deadline = _time.monotonic() + 60
+
+    def get_remaining_time_in_millis(self):
+        return int((self.deadline - _time.monotonic()) * 1000)
+"""
+
+# The least a custom resource must do to answer: PUT a SUCCESS body to the presigned ResponseURL
+# over HTTPS (a new TLS connection and default context each time, as the function's sender does).
+ANSWER_CODE: Final = """
+import http.client as _http, json as _json, ssl as _ssl, urllib.parse as _parse
+
+def answer(event):
+    body = _json.dumps({
+        "Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "baseline",
+        "StackId": event["StackId"], "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"], "Data": {}, "NoEcho": False,
+    })
+    url = _parse.urlsplit(event["ResponseURL"])
+    connection = _http.HTTPSConnection(url.netloc, context=_ssl.create_default_context())
+    try:
+        connection.request(
+            "PUT", f"{url.path}?{url.query}", body=body,
+            headers={"content-type": "", "content-length": str(len(body))},
+        )
+        connection.getresponse().read()
+    finally:
+        connection.close()
+"""
+
+
 class BenchError(Exception):
     """A benchmark could not measure (a run failed or did not do the work it should)."""
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One row of the summary: what is measured, the figure, its target (None: reported only)."""
+
+    label: str
+    figure: str
+    target: str | None = None
+    met: bool = True
+
+
+@dataclass(frozen=True)
 class Result:
-    """One benchmark's headline figure, its target, whether it is met, and the detail lines."""
+    """One benchmark's headline figure, its target, whether it is met, and the detail lines.
+
+    ``figures`` are the summary rows when a benchmark has more than its headline (each with its
+    own target, or reported only); without them the summary shows the headline.
+    """
 
     number: int
     name: str
@@ -69,6 +142,7 @@ class Result:
     target: str
     met: bool
     details: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
 
     def report(self) -> str:
         """The lines a benchmark prints: a heading, its details, and figure against target."""
@@ -144,31 +218,69 @@ class Timing:
         return f"median {ms(self.median)} (IQR {ms(q1)}-{ms(q3)}, n={len(self.seconds)})"
 
 
+def alternate[T](
+    series: Sequence[tuple[str, Callable[[], T]]], runs: int, warmups: int = 1
+) -> list[list[T]]:
+    """Run each series ``runs`` times, alternating between them; what each run returned, in order.
+
+    The order is reversed every other round, so no series always runs first; ``warmups``
+    unrecorded rounds come before (they fill the bytecode cache).
+    """
+    for _ in range(warmups):
+        for _, run in series:
+            run()
+    measured: dict[str, list[T]] = {name: [] for name, _ in series}
+    for round_number in range(runs):
+        order = series if round_number % 2 == 0 else list(reversed(series))
+        for name, run in order:
+            measured[name].append(run())
+    return [measured[name] for name, _ in series]
+
+
 def interleave(
     series: Sequence[tuple[str, Callable[[], float]]], runs: int, warmups: int = 1
 ) -> list[Timing]:
     """Run each series ``runs`` times, alternating between them, and return their timings.
 
     Each callable does one run and returns the seconds it measured (its own preparation, such as
-    reseeding a server, stays outside). The order is reversed every other round, so neither series
-    always runs first; ``warmups`` untimed rounds come before (they fill the bytecode cache).
+    reseeding a server, stays outside).
     """
-    for _ in range(warmups):
-        for _, run in series:
-            run()
-    measured: dict[str, list[float]] = {name: [] for name, _ in series}
-    for round_number in range(runs):
-        order = series if round_number % 2 == 0 else list(reversed(series))
-        for name, run in order:
-            measured[name].append(run())
-    return [Timing(name, measured[name]) for name, _ in series]
+    found = alternate(series, runs, warmups)
+    return [Timing(name, seconds) for (name, _), seconds in zip(series, found, strict=True)]
 
 
 def timed(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> float:
     """Seconds one child process takes from start to exit; BenchError when it fails."""
+    return sampled(argv, env, cwd).wall
+
+
+class Sample(NamedTuple):
+    """Seconds of one run: wall clock, and CPU (user + system) of the processes it ran."""
+
+    wall: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sampled(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Sample:
+    """Wall and CPU seconds of one child process from start to exit; BenchError when it fails.
+
+    The CPU time is the child's own (the servers in this process are not in it), so it moves less
+    than the wall time when other work shares the machine; it corroborates wall-time ratios.
+    """
+    cpu = _children_cpu()
     start = time.perf_counter()
     run_checked(argv, env, cwd)
-    return time.perf_counter() - start
+    return Sample(time.perf_counter() - start, _children_cpu() - cpu)
+
+
+def split(name: str, samples: Sequence[Sample]) -> tuple[Timing, Timing]:
+    """The wall-clock and the CPU timings of one series."""
+    return Timing(name, [s.wall for s in samples]), Timing(name, [s.cpu for s in samples])
 
 
 def ms(seconds: float) -> str:
