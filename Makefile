@@ -78,7 +78,7 @@ test: install lint complexity ## every test (the README's test command)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## benchmarks: API calls, cold start, package size, apply vs manual fix, engine scaling
+bench: install ## benchmarks: cold start, warm request, package size, apply vs manual fix, engine scaling
 	$(PY) -m benchmarks
 
 .PHONY: build

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -111,7 +112,11 @@ def cli(server: LogsServer, *args: str) -> int:
     }
     command = [CLI, *args, "--region", REGION, "--endpoint-url", server.url]
     print(f"\n$ vended-logs-policy {' '.join(args)} --region {REGION} --endpoint-url {server.url}")
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    # apply's backups go to a scratch folder: the demo leaves nothing in the checkout.
+    with tempfile.TemporaryDirectory(prefix="vlp-demo-") as scratch:
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=env, check=False, cwd=scratch
+        )
     sys.stdout.write(result.stdout + result.stderr)
     print(f"(exit {result.returncode})")
     return result.returncode

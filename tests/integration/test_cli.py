@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,13 @@ from local_aws.policies import (
 from local_aws.policies import document as policy_document
 
 SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
+# apply's default backup folder is ./vended-logs-policy-backups: runs happen here, not in the repo.
+SCRATCH = tempfile.TemporaryDirectory(prefix="vlp-cli-")
 
 
-def run(
-    *args: str, server: LogsServer | None = None, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script with dummy credentials; never real AWS."""
+def cli_env(server: LogsServer | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The console script's environment: dummy credentials, no profile, never real AWS; an
+    empty value in ``env`` leaves that variable out."""
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CONFIG_FILE"
     }
@@ -45,15 +47,41 @@ def run(
     if server is not None:
         environ["AWS_ENDPOINT_URL"] = server.url
     environ |= env or {}
+    return {k: v for k, v in environ.items() if v != ""}
+
+
+def run(
+    *args: str,
+    server: LogsServer | None = None,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script with dummy credentials; never real AWS."""
     return subprocess.run(
         [SCRIPT, *args],
         check=False,
         input=stdin,
         capture_output=True,
         text=True,
-        env=environ,
-        timeout=60,
+        env=cli_env(server, env),
+        cwd=cwd or SCRATCH.name,
+        timeout=timeout,
     )
+
+
+def output(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON document a --json run printed."""
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def record(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The one target's record of a --json run."""
+    [only] = output(result)["targets"]
+    assert isinstance(only, dict)
+    return only
 
 
 def stored(server: LogsServer, name: str = NAME) -> dict[str, Any] | None:
@@ -104,11 +132,29 @@ def test_render_reads_a_plain_document_on_stdin_with_conditions() -> None:
     }
 
 
-def test_render_starts_empty_when_describe_output_lacks_the_name() -> None:
-    # GIVEN describe output with only another policy
-    payload = {"resourcePolicies": [{"policyName": "Other", "policyDocument": "{}"}]}
-    # WHEN render asks for the default policy name
-    result = run("render", "--account", ACCOUNT, "--region", REGION, stdin=json.dumps(payload))
+def test_render_refuses_describe_output_without_the_named_policy() -> None:
+    # GIVEN describe output with two other policies
+    payload = {
+        "resourcePolicies": [
+            {"policyName": "Other", "policyDocument": "{}"},
+            {"policyName": "Route53", "policyDocument": "{}"},
+        ]
+    }
+    # WHEN render asks for a policy the input does not have
+    result = run(
+        "render", "--account", ACCOUNT, "--region", REGION, "--policy-name", "NoSuchPolicy",
+        stdin=json.dumps(payload),
+    )  # fmt: skip
+    # THEN it exits 1 listing the names the input has, and prints no document
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "no policy named NoSuchPolicy (it has Other, Route53)" in line
+
+
+def test_render_starts_a_new_policy_from_an_empty_document() -> None:
+    # GIVEN an empty document, which is how to start a new policy
+    result = run("render", "--account", ACCOUNT, "--region", REGION, stdin="{}")
     # THEN the output is a new policy with the single wildcard statement
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -121,7 +167,7 @@ def test_render_starts_empty_when_describe_output_lacks_the_name() -> None:
         ("not json", (), "input is not valid JSON"),
         ('{"Statement": 7}', (), "Statement must be an object or a list"),
         ('{"Statement": [{"Action": 3}]}', (), "Action must be a string"),
-        ("{}", ("--prefix", "aws/no-slash"), "must start with '/'"),
+        ("{}", ("--prefix", "/"), "would cover every log group"),
         ("{}", ("--prefix", "/aws/*"), "must not contain wildcards"),
         ("{}", ("--policy-name", "has space"), "--policy-name must be"),
         ('{"resourcePolicies": [{"policyName": "AWSLogDeliveryWrite20150319", '
@@ -181,7 +227,7 @@ def test_apply_twice_writes_once(logs: LogsServer) -> None:
     # THEN the first wrote once, removing the four ARNs, and the second wrote nothing
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
-    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    one, two = record(first), record(second)
     assert (one["writes"], len(one["removed"]), one["changed"]) == (1, 4, True)
     assert (two["writes"], two["changed"]) == (0, False)
     assert logs.calls_of("PutResourcePolicy") - puts_before == 1
@@ -194,6 +240,7 @@ def test_apply_keeps_another_services_grant(logs: LogsServer) -> None:
     seed(logs, document)
     # WHEN apply runs
     result = run("apply", server=logs)
+    assert "written (" in result.stdout
     # THEN the Route 53 grant is still there, unchanged
     assert result.returncode == 0, result.stderr
     after = stored(logs)
@@ -206,8 +253,11 @@ def test_plan_json_names_region_account_and_lengths(logs: LogsServer) -> None:
     result = run("plan", "--json", "--region", "eu-west-1", server=logs)
     # the seed is in us-west-2, so eu-west-1 has nothing yet
     assert result.returncode == 2, result.stderr
-    data = json.loads(result.stdout)
+    data = record(result)
     assert (data["region"], data["account"], data["exists"]) == ("eu-west-1", ACCOUNT, False)
+    assert data["status"] == "change_needed"
+    assert data["before"] is None
+    assert data["after"]["Statement"][0]["Resource"] == [data["added"][0]]
     assert data["length_after"] > 0
     assert data["added"] == [
         f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/vendedlogs/states/*:*"
@@ -239,7 +289,7 @@ def test_audit_lists_every_policy(logs: LogsServer) -> None:
     result = run("audit", "--json", server=logs)
     # THEN both are listed with their lengths and what the wildcard would absorb
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = record(result)
     rows = {row["policy_name"]: row for row in data["policies"]}
     assert set(rows) == {NAME, "Other"}
     assert rows[NAME]["absorbable"] == 4
@@ -299,7 +349,7 @@ def test_apply_dry_run_plans_and_writes_nothing(logs: LogsServer) -> None:
     result = run("apply", "--dry-run", "--json", server=logs)
     # THEN it reports the change plan's way, exits 0 (not plan's 2), and writes nothing
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["changed"] is True
+    assert record(result)["changed"] is True
     assert logs.calls_of("PutResourcePolicy") == puts
     assert stored(logs) == report_document()
 
@@ -313,7 +363,7 @@ def test_audit_reports_an_unreadable_policy_and_goes_on(logs: LogsServer) -> Non
     result = run("audit", "--json", server=logs)
     # THEN both are listed: the broken one with its error, the other with its figures
     assert result.returncode == 0, result.stderr
-    rows = {r["policy_name"]: r for r in json.loads(result.stdout)["policies"]}
+    rows = {r["policy_name"]: r for r in record(result)["policies"]}
     assert rows["Broken"]["absorbable"] is None
     assert "not valid JSON" in rows["Broken"]["error"]
     assert rows[NAME]["absorbable"] == 4
@@ -322,7 +372,8 @@ def test_audit_reports_an_unreadable_policy_and_goes_on(logs: LogsServer) -> Non
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (("plan", "--regions", " , "), "", "--regions needs region names or 'all'"),
+        (("plan", "--regions", " , "), "", "--regions has an empty item"),
+        (("plan", "--regions", ""), "", "--regions needs region names or 'all'"),
         (("render", "--account", ACCOUNT, "--region", REGION), "[1]", "must be a JSON object"),
         (("render", "--account", ACCOUNT, "--region", REGION), '{"resourcePolicies": {}}',
          "resourcePolicies must be a list"),
@@ -331,8 +382,8 @@ def test_audit_reports_an_unreadable_policy_and_goes_on(logs: LogsServer) -> Non
          "policyDocument must be a string"),
         (("render", "--account", ACCOUNT, "--region", REGION, "--input", "/nonexistent/p.json"),
          "", "cannot read /nonexistent/p.json"),
-        (("plan", "--prefix", "nope", "--regions", "us-east-1,eu-west-1"), "",
-         "--prefix: log group prefix 'nope' must start with '/'"),
+        (("plan", "--prefix", "/aws/*", "--regions", "us-east-1,eu-west-1"), "",
+         "--prefix: log group prefix '/aws/*' must not contain wildcards"),
     ],
 )  # fmt: skip
 def test_more_bad_input_is_one_line_exit_1(

@@ -9,7 +9,7 @@ import boto3
 
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.integration.test_cli import run, seed
+from tests.integration.test_cli import output, record, run, seed
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2")
 
@@ -42,15 +42,19 @@ def test_plan_and_apply_over_several_regions(logs: LogsServer) -> None:
     # THEN one line per region, a total, and exit 2 (the worst region's code)
     assert planned.returncode == 2, planned.stderr
     lines = planned.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == [*REGIONS, "total"]
-    assert lines[2].startswith("us-west-2: compliant")
-    assert lines[0].startswith("eu-west-1: change needed")
+    assert [line.split(":")[0] for line in lines] == [
+        *(f"{ACCOUNT} {region}" for region in REGIONS),
+        "total",
+    ]
+    assert lines[2].startswith(f"{ACCOUNT} us-west-2: {NAME}: already compliant")
+    assert lines[0].startswith(f"{ACCOUNT} eu-west-1: {NAME}: change needed")
     assert lines[-1] == "total: 3 regions, 0 failed, 2 need a change"
     # WHEN apply runs over them THEN every region ends compliant
     applied = run("apply", "--regions", ",".join(REGIONS), "--json", server=logs)
     assert applied.returncode == 0, applied.stderr
-    data = json.loads(applied.stdout)
-    assert [r["writes"] for r in data["regions"]] == [1, 1, 0]
+    data = output(applied)
+    assert [r["writes"] for r in data["targets"]] == [1, 1, 0]
+    assert [r["status"] for r in data["targets"]] == ["written", "written", "unchanged"]
     assert run("plan", "--regions", ",".join(REGIONS), server=logs).returncode == 0
 
 
@@ -65,26 +69,32 @@ def test_one_failing_region_does_not_stop_the_others(logs: LogsServer) -> None:
     # THEN the other two are written, eu-west-1 is reported, and the exit code is 1
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("eu-west-1: error:")
-    assert lines[1].startswith("us-east-1: wrote")
-    assert lines[2].startswith("us-west-2: wrote")
-    assert lines[3] == "total: 3 regions, 1 failed"
-    assert "eu-west-1" in result.stderr
+    assert lines[0].startswith(f"{ACCOUNT} eu-west-1: error:")
+    assert lines[1].startswith(f"{ACCOUNT} us-east-1: {NAME}: written")
+    assert lines[2].startswith(f"{ACCOUNT} us-west-2: {NAME}: written")
+    assert lines[3] == "total: 3 regions, 1 failed, 2 written"
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"vended-logs-policy: error: {ACCOUNT} eu-west-1: ")
     stored = logs_client(logs, "eu-west-1", out_of_band=True).describe_resource_policies()
     assert [p["policyDocument"] for p in stored["resourcePolicies"]] == ['{"Statement": "nope"}']
 
 
-def test_regions_all_uses_the_enabled_regions(logs: LogsServer) -> None:
-    # GIVEN the account's enabled regions as EC2 reports them
+def test_regions_all_uses_the_enabled_regions_of_the_partition(logs: LogsServer) -> None:
+    # GIVEN the account's enabled regions as EC2 reports them (moto lists other partitions' too)
     enabled = boto3.client("ec2", region_name="us-west-2", endpoint_url=logs.url)
-    names = sorted(r["RegionName"] for r in enabled.describe_regions()["Regions"])
+    listed = sorted(r["RegionName"] for r in enabled.describe_regions()["Regions"])
+    names = [n for n in listed if not n.startswith(("cn-", "us-gov-"))]
+    assert len(names) < len(listed)
+    asked = logs.calls_of("DescribeRegions")
     # WHEN plan runs with --regions all
     result = run("plan", "--regions", "all", "--json", server=logs)
-    # THEN every enabled region is planned, each needing the change
+    # THEN every enabled region of the caller's partition is planned, each needing the change
     assert result.returncode == 2, result.stderr
-    data = json.loads(result.stdout)
-    assert [r["region"] for r in data["regions"]] == names
-    assert all(r["changed"] for r in data["regions"])
+    data = output(result)
+    assert [r["region"] for r in data["targets"]] == names
+    assert all(r["changed"] for r in data["targets"])
+    assert logs.calls_of("DescribeRegions") - asked == 1
 
 
 def test_audit_lists_state_machines_no_grant_covers(logs: LogsServer) -> None:
@@ -98,7 +108,7 @@ def test_audit_lists_state_machines_no_grant_covers(logs: LogsServer) -> None:
     before = run("audit", "--state-machines", "--json", server=logs)
     # THEN the two log groups without a grant are listed, not the granted or silent ones
     assert before.returncode == 0, before.stderr
-    listed = {m["name"] for m in json.loads(before.stdout)["uncovered_state_machines"]}
+    listed = {m["name"] for m in record(before)["uncovered_state_machines"]}
     assert listed == {"orders", "custom"}
     # WHEN the wildcard is applied THEN only the log group outside the prefix is left
     assert run("apply", server=logs).returncode == 0

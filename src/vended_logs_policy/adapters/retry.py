@@ -17,6 +17,7 @@ from botocore.exceptions import (
     ClientError,
     NoCredentialsError,
     NoRegionError,
+    ParamValidationError,
     PartialCredentialsError,
     ProfileNotFound,
 )
@@ -152,6 +153,13 @@ class Caller:
                 problem = error_code(exc) or str(_status(exc))
             except CREDENTIAL_ERRORS as exc:
                 raise self._credentials(operation, exc) from exc
+            except ParamValidationError as exc:  # our request is wrong: another try won't help
+                raise RejectedError(
+                    f"{self.title} {operation} refused the request: {exc}",
+                    service=self.service,
+                    operation=operation,
+                    code="ParamValidationError",
+                ) from exc
             except BotoCoreError as exc:  # connection refused, read timeout, ...
                 failure, problem = exc, ""
             delay = self.retry.backoff(attempt)

@@ -1,0 +1,1 @@
+"""One module per command: what it does in one target, and how its result reads."""

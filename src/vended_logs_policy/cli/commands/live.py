@@ -1,0 +1,139 @@
+"""The live commands (plan, apply, audit, restore): connect, choose the targets, run, report.
+
+Importing this module imports boto3 (through ``cli.live``); ``main`` imports it only for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from vended_logs_policy.cli import backup as backups
+from vended_logs_policy.cli.commands.apply import apply_target
+from vended_logs_policy.cli.commands.audit import audit_target
+from vended_logs_policy.cli.commands.plan import plan_target
+from vended_logs_policy.cli.commands.restore import restore_target
+from vended_logs_policy.cli.interrupt import Interruption
+from vended_logs_policy.cli.live import AwsRun, Target, connect, organisation_accounts
+from vended_logs_policy.cli.output import emit, emit_failure
+from vended_logs_policy.cli.parser import DEFAULT_ROLE
+from vended_logs_policy.cli.progress import Progress
+from vended_logs_policy.cli.results import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    TargetResult,
+    one_line,
+    worst,
+)
+from vended_logs_policy.cli.runner import Runner, Work
+from vended_logs_policy.cli.settings import policy_settings
+from vended_logs_policy.cli.values import Choice
+from vended_logs_policy.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to run where: the work for one target, the accounts and regions, the home region."""
+
+    work: Work
+    accounts: Choice | None
+    regions: Choice | None
+    region: str | None
+    writes_policy: bool
+    several: bool  # asked for several targets (--regions, --accounts): a line each and a total
+
+
+def _policy_job(args: argparse.Namespace) -> Job:
+    settings = policy_settings(args)
+    work: Work
+    if args.command == "plan":
+        work = lambda target: plan_target(target, settings)  # noqa: E731
+    elif args.command == "apply":
+        work = lambda target: apply_target(  # noqa: E731
+            target, settings, backup_dir=args.backup_dir, dry_run=args.dry_run
+        )
+    else:
+        machines = args.state_machines or "uncovered-state-machines" in args.fail_on
+        work = lambda target: audit_target(  # noqa: E731
+            target, settings, state_machines=machines, fail_on=args.fail_on
+        )
+    writes = args.command == "apply" and not args.dry_run
+    several = args.accounts is not None or args.regions is not None
+    return Job(work, args.accounts, args.regions, args.region, writes, several)
+
+
+def _restore_job(args: argparse.Namespace) -> Job:
+    backup = backups.load(args.file)
+
+    def restore(target: Target) -> TargetResult:
+        return restore_target(
+            target, backup, args.file, backup_dir=args.backup_dir, dry_run=args.dry_run
+        )
+
+    return Job(restore, Choice((backup.account,)), None, backup.region, not args.dry_run, False)
+
+
+def _job(args: argparse.Namespace) -> Job:
+    return _restore_job(args) if args.command == "restore" else _policy_job(args)
+
+
+def _accounts(aws: AwsRun, chosen: Choice | None) -> Sequence[str]:
+    if chosen is None:
+        return [aws.identity.account]
+    if not chosen.all:
+        return chosen.names
+    found = organisation_accounts(aws)
+    if not found:
+        raise InvalidInputError(
+            "--accounts all: organizations:ListAccounts lists no active account; is the "
+            "caller's account the management (or a delegated administrator) account of an "
+            "organisation?"
+        )
+    return found
+
+
+def _execute(args: argparse.Namespace, interruption: Interruption, out: TextIO, err: TextIO) -> int:
+    job = _job(args)
+    aws = connect(args.profile, job.region, args.endpoint_url, interruption)
+    accounts = _accounts(aws, job.accounts)
+    runner = Runner(
+        aws,
+        interruption,
+        Progress(err, args.command),
+        role_name=args.role_name or DEFAULT_ROLE,
+        writes_policy=job.writes_policy,
+    )
+    results = runner.execute(accounts, job.regions, job.work)
+    stopped = interruption.requested
+    code = EXIT_INTERRUPTED if stopped else worst(r.code for r in results)
+    emit(
+        args.command,
+        results,
+        code,
+        as_json=args.json,
+        interrupted=stopped,
+        several=job.several,
+        out=out,
+        err=err,
+    )
+    return code
+
+
+def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run plan, apply, audit or restore; every failure is one line, Ctrl-C exits 130."""
+    interruption = Interruption(err)
+    with interruption.installed():
+        try:
+            return _execute(args, interruption, out, err)
+        except Exception as exc:
+            if interruption.requested:
+                message, code = (
+                    "stopped before any target started; nothing written",
+                    EXIT_INTERRUPTED,
+                )
+            else:
+                message, code = one_line(exc), EXIT_ERROR
+            emit_failure(args.command, message, code, as_json=args.json, out=out, err=err)
+            return code

@@ -1,0 +1,89 @@
+"""``plan``: what apply would change in one target, as a statement-level diff (exit 2 if any)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
+from vended_logs_policy.cli.live import Target
+from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
+from vended_logs_policy.cli.settings import PolicySettings
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.explain import advise, summarise
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, Scope
+from vended_logs_policy.service import PolicyService
+
+
+def parsed(text: str | None) -> dict[str, Any] | None:
+    """A stored document the engine has read already (None: no policy)."""
+    return None if text is None else dict(policy.parse_document(text))
+
+
+def change_of(before_text: str | None, outcome: Outcome) -> DocumentDiff:
+    """The statement-level diff from the stored text to the outcome."""
+    return diff(parsed(before_text), outcome.document, outcome.before_length, outcome.length)
+
+
+def outcome_data(name: str, outcome: Outcome, change: DocumentDiff) -> dict[str, Any]:
+    """The JSON fields plan and apply share."""
+    return {
+        "policy_name": name,
+        "changed": outcome.changed,
+        "length_before": outcome.before_length,
+        "length_after": outcome.length,
+        "limit": outcome.limit,
+        "within_limit": outcome.within_limit,
+        "added": list(outcome.added_resources),
+        "removed": list(outcome.removed_resources),
+        "uncovered": len(outcome.uncovered_resources),
+        "diff": change.as_json(),
+    }
+
+
+def explanation(before_text: str | None, outcome: Outcome, scope: Scope, options: Options) -> str:
+    """Why resources stay, with the engine's computed advice ("" when nothing stays)."""
+    if not outcome.causes:
+        return ""
+    return summarise(outcome, advise(parsed(before_text), scope, options))
+
+
+def outcome_lines(outcome: Outcome, change: DocumentDiff, why: str) -> list[str]:
+    """The detail lines plan and apply share: the diff, the limit, why resources stay."""
+    lines = describe(change) if outcome.changed else []
+    if not outcome.within_limit:
+        lines.append(f"  over the classic limit of {CLASSIC_LIMIT} characters")
+    if why:
+        lines.append(f"  {why}")
+    return lines
+
+
+def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
+    """Read the policy and say what ensuring it would change; write nothing."""
+    planned = PolicyService(target.policies()).plan(settings.name, target.scope, settings.options)
+    outcome = planned.outcome
+    change = change_of(planned.stored_text, outcome)
+    why = explanation(planned.stored_text, outcome, target.scope, settings.options)
+    data = outcome_data(settings.name, outcome, change) | {
+        "why": why,
+        "exists": planned.existed,
+        "before": parsed(planned.stored_text),
+        "after": outcome.document,
+    }
+    if outcome.changed:
+        summary = (
+            f"{settings.name}: change needed ({outcome.before_length} -> {outcome.length} "
+            "characters)"
+        )
+        status, code = Status.CHANGE_NEEDED, EXIT_CHANGES
+    else:
+        summary = f"{settings.name}: already compliant ({outcome.length} characters)"
+        status, code = Status.COMPLIANT, EXIT_OK
+    return TargetResult(
+        target.account,
+        target.region,
+        status,
+        code,
+        summary,
+        outcome_lines(outcome, change, why),
+        data,
+    )

@@ -1,0 +1,85 @@
+"""``render``: offline, ensure a document read from a file or stdin; no boto3 is imported.
+
+The input is a policy document, or ``aws logs describe-resource-policies`` output from which
+``--policy-name`` picks the policy (an error listing the names it has when it has no such policy).
+The partition comes from the region (botocore's data); ``--partition`` may only confirm it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from vended_logs_policy.cli.diff import describe, diff
+from vended_logs_policy.cli.regions import partition_for
+from vended_logs_policy.cli.results import EXIT_OK, plural
+from vended_logs_policy.cli.settings import policy_settings
+from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.explain import advise, summarise
+from vended_logs_policy.engine.policy import Scope
+from vended_logs_policy.errors import InvalidInputError, PolicyError
+
+
+def _named(listed: list[Any], name: str) -> dict[str, Any]:
+    names = [str(item.get("policyName")) for item in listed if isinstance(item, dict)]
+    for item in listed:
+        if isinstance(item, dict) and item.get("policyName") == name:
+            text = item.get("policyDocument")
+            if not isinstance(text, str):
+                raise PolicyError(f"policy {name}: policyDocument must be a string")
+            return dict(policy.parse_document(text))
+    has = f"it has {', '.join(names)}" if names else "it has none"
+    raise InvalidInputError(
+        f"the input has no policy named {name} ({has}); pass --policy-name, or a policy "
+        "document such as {} to start a new policy"
+    )
+
+
+def select_document(payload: Any, name: str) -> dict[str, Any]:
+    """The named policy from ``describe-resource-policies`` output, or the payload itself."""
+    if isinstance(payload, dict) and "resourcePolicies" in payload:
+        listed = payload["resourcePolicies"]
+        if not isinstance(listed, list):
+            raise PolicyError("resourcePolicies must be a list")
+        return _named(listed, name)
+    if not isinstance(payload, dict):
+        raise PolicyError("input must be a JSON object")
+    return payload  # ensure checks it
+
+
+def _read(source: str, stdin: TextIO) -> str:
+    if source == "-":
+        return stdin.read()
+    try:
+        with open(source, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def _payload(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"input is not valid JSON: {exc.msg} at char {exc.pos}") from exc
+
+
+def render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    """Print the ensured document on stdout (one line) and what changed on stderr."""
+    settings = policy_settings(args)
+    scope = Scope(partition_for(args.region, args.partition), args.region, args.account)
+    document = select_document(_payload(_read(args.input, stdin)), settings.name)
+    outcome = policy.ensure(document, scope, settings.options)
+    out.write(outcome.text + "\n")
+    lines = [f"policy {settings.name} for {scope.account} {scope.region} ({scope.partition})"]
+    lines.extend(describe(diff(document, outcome.document, outcome.before_length, outcome.length)))
+    if outcome.removed_resources:
+        lines.append(
+            f"  {plural(len(outcome.removed_resources), 'resource')} covered by the wildcard"
+        )
+    if outcome.causes:
+        lines.append(f"  {summarise(outcome, advise(document, scope, settings.options))}")
+    lines.append("  change needed" if outcome.changed else "  already compliant")
+    err.write("\n".join(lines) + "\n")
+    return EXIT_OK

@@ -1,0 +1,91 @@
+"""``restore FILE``: put a backup's exact text back, after backing up what it replaces.
+
+A backup of a policy that did not exist cannot be restored by writing: that would mean deleting
+the policy, and the product's permissions hold no ``logs:DeleteResourcePolicy``. Restore then
+refuses and says how to delete the policy by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vended_logs_policy.adapters.logs import StoredPolicy
+from vended_logs_policy.cli.backup import Backup
+from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
+from vended_logs_policy.cli.live import Target
+from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
+from vended_logs_policy.errors import ConcurrentModificationError, InvalidInputError
+
+
+def _document(text: str | None) -> dict[str, Any] | None:
+    try:
+        found = None if text is None else json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _named(stored: list[StoredPolicy], name: str) -> str | None:
+    return next((p.text for p in stored if p.name == name), None)
+
+
+def _refuse_delete(target: Target, backup: Backup) -> InvalidInputError:
+    return InvalidInputError(
+        f"the backup records that policy {backup.policy_name} did not exist; restore never "
+        "deletes a policy (no logs:DeleteResourcePolicy): to go back to no policy, delete it by "
+        f"hand: aws logs delete-resource-policy --policy-name {backup.policy_name} "
+        f"--region {target.region}"
+    )
+
+
+def _result(
+    target: Target,
+    outcome: tuple[Status, int, str],
+    data: dict[str, Any],
+    change: DocumentDiff | None = None,
+) -> TargetResult:
+    status, code, summary = outcome
+    details = describe(change) if change is not None else []
+    if change is not None:
+        data["diff"] = change.as_json()
+    data["backups"] = [str(p) for p in target.backups]
+    return TargetResult(target.account, target.region, status, code, summary, details, data)
+
+
+def restore_target(
+    target: Target, backup: Backup, source: str, *, backup_dir: str, dry_run: bool
+) -> TargetResult:
+    """Show the change from what is stored to the backup; unless a dry run, write the backup."""
+    policies = target.policies()
+    name = backup.policy_name
+    current = _named(policies.account_policies(), name)
+    data: dict[str, Any] = {"policy_name": name, "backup_file": source, "taken_at": backup.taken_at}
+    if backup.document is None:
+        if current is not None:
+            raise _refuse_delete(target, backup)
+        return _result(
+            target, (Status.UNCHANGED, EXIT_OK, f"{name}: absent, as in the backup"), data
+        )
+    if current == backup.document:
+        same = f"{name}: already as in the backup"
+        return _result(target, (Status.UNCHANGED, EXIT_OK, same), data)
+    lengths = f"({0 if current is None else len(current)} -> {len(backup.document)} characters)"
+    change = diff(
+        _document(current),
+        _document(backup.document),
+        0 if current is None else len(current),
+        len(backup.document),
+    )
+    if dry_run:
+        differs = f"{name}: differs from the backup {lengths}"
+        return _result(target, (Status.DIFFERS, EXIT_CHANGES, differs), data, change)
+    target.backup_writer(backup_dir, "restore")(name, current)
+    policies.put(name, backup.document)
+    if _named(policies.account_policies(), name) != backup.document:
+        raise ConcurrentModificationError(
+            f"policy {name} changed again right after the restore (another writer?); "
+            "run restore again"
+        )
+    restored = f"{name}: restored {lengths}" + "".join(f"; backup: {p}" for p in target.backups)
+    return _result(target, (Status.RESTORED, EXIT_OK, restored), data, change)

@@ -1,0 +1,91 @@
+"""Ctrl-C and SIGTERM: stop starting work, let calls in flight finish, report, exit 130.
+
+The first signal only sets a flag: the runner starts no new target, and the retry budget (see
+``live.retry_for``) refuses every further AWS call, so a target stops at its next call while a
+call already on the wire finishes or times out (its timeouts bound the wait). A second signal
+exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, TextIO
+
+from vended_logs_policy.cli.results import EXIT_INTERRUPTED
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(Exception):
+    """Raised where the run stops because of a signal."""
+
+
+class Interruption:
+    """Whether a stop was asked for; thread-safe."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._event = threading.Event()
+        self._err = err
+
+    @property
+    def requested(self) -> bool:
+        """Whether Ctrl-C or SIGTERM arrived."""
+        return self._event.is_set()
+
+    def request(self) -> None:
+        """Ask the run to stop (what the first signal does)."""
+        self._event.set()
+
+    def check(self) -> None:
+        """Raise ``Interrupted`` if a stop was asked for."""
+        if self.requested:
+            raise Interrupted("interrupted")
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            self._err.write("vended-logs-policy: interrupted again: exiting now\n")
+            self._err.flush()
+            os._exit(EXIT_INTERRUPTED)
+        self.request()
+        self._err.write(
+            "vended-logs-policy: interrupted: finishing the calls in flight, starting no more "
+            "(again to exit at once)\n"
+        )
+        self._err.flush()
+
+    @contextmanager
+    def installed(self) -> Iterator[Interruption]:
+        """Catch SIGINT and SIGTERM while the block runs (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
+        for number in SIGNALS:
+            previous[number] = signal.signal(number, self._handle)
+        try:
+            yield self
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+@contextmanager
+def as_keyboard_interrupt() -> Iterator[None]:
+    """For offline commands: SIGTERM raises KeyboardInterrupt as Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,84 @@
+"""Option values checked as they are parsed: region lists, account lists, --fail-on, role names.
+
+Each function takes the option's string and returns its typed value or raises
+``InvalidInputError`` with a one-line reason; the parser turns that into a usage error (exit 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from vended_logs_policy.cli.regions import check_region
+from vended_logs_policy.errors import InvalidInputError
+
+ALL: Final = "all"
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+ROLE_PART = r"[\w+=,.@-]+"
+ROLE_NAME = re.compile(rf"^{ROLE_PART}(/{ROLE_PART})*$")
+MAX_ROLE_NAME = 512
+FAIL_ON: Final = ("over-limit", "near-limit", "uncovered-state-machines")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A list option's value: some names, or every one there is (``all``)."""
+
+    names: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> bool:
+        """Whether the option said ``all``."""
+        return not self.names
+
+
+def _items(value: str, option: str, what: str) -> list[str]:
+    items = [item.strip() for item in value.split(",")]
+    if not value.strip():
+        raise InvalidInputError(f"{option} needs {what} or '{ALL}', not an empty list")
+    if "" in items:
+        raise InvalidInputError(f"{option} has an empty item in {value!r}")
+    if ALL in items and len(items) > 1:
+        raise InvalidInputError(f"{option}: '{ALL}' stands alone, without other {what}")
+    return items
+
+
+def region_list(value: str) -> Choice:
+    """``--regions``: sorted unique known region names, or ``all``."""
+    items = _items(value, "--regions", "region names")
+    if items == [ALL]:
+        return Choice()
+    return Choice(tuple(sorted({check_region(item) for item in items})))
+
+
+def account_list(value: str) -> Choice:
+    """``--accounts``: unique 12-digit account ids in the order given, or ``all``."""
+    items = _items(value, "--accounts", "12-digit account ids")
+    if items == [ALL]:
+        return Choice()
+    for item in items:
+        if not ACCOUNT_ID.fullmatch(item):
+            raise InvalidInputError(f"--accounts: {item!r} is not a 12-digit AWS account id")
+    return Choice(tuple(dict.fromkeys(items)))
+
+
+def fail_on(value: str) -> frozenset[str]:
+    """``--fail-on``: a comma-separated subset of the audit's findings."""
+    items = [item.strip() for item in value.split(",")]
+    unknown = [item for item in items if item not in FAIL_ON]
+    if unknown:
+        raise InvalidInputError(
+            f"--fail-on: unknown finding {unknown[0]!r}; choose from {', '.join(FAIL_ON)}"
+        )
+    return frozenset(items)
+
+
+def role_name(value: str) -> str:
+    """``--role-name``: an IAM role name, optionally after a path (``team/Operator``)."""
+    if len(value) > MAX_ROLE_NAME or not ROLE_NAME.fullmatch(value):
+        raise InvalidInputError(
+            f"--role-name: {value!r} is not an IAM role name (letters, digits and +=,.@_-, "
+            "parts of a path separated by /)"
+        )
+    return value

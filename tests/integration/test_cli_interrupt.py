@@ -1,0 +1,168 @@
+"""Ctrl-C and SIGTERM: the console script stops starting work, lets calls in flight finish,
+reports every target (written, interrupted, not started), and exits 130, never a traceback.
+
+Each run is a real subprocess against moto; a server fault holds calls in flight while the test
+sends the signal.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from local_aws.logs_server import LogsServer
+from local_aws.policies import ACCOUNT, NAME, report_document
+from local_aws.product import stored_policies, stored_text
+from tests.integration.test_cli import SCRIPT, cli_env, seed
+from tests.integration.test_cli_errors import silent_endpoint
+
+REGIONS = (
+    "ap-south-1", "ca-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "sa-east-1",
+    "us-east-1", "us-east-2", "us-west-2",
+)  # fmt: skip
+
+
+def start(*args: str, server: LogsServer | None, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [SCRIPT, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(server),
+        cwd=cwd,
+    )
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:
+    out, err = process.communicate(timeout=timeout)
+    assert "Traceback" not in err
+    return out, err
+
+
+def test_sigterm_during_apply_reports_written_and_not_started_targets(
+    logs: LogsServer, tmp_path: Path
+) -> None:
+    # GIVEN nine regions and eight writes (the pool's width) held for two seconds each
+    logs.faults.delay("PutResourcePolicy", seconds=2, times=8)
+    process = start("apply", "--regions", ",".join(REGIONS), "--backup-dir", str(tmp_path),
+                    server=logs, cwd=tmp_path)  # fmt: skip
+    wait_for(lambda: logs.calls_of("PutResourcePolicy") == 8)
+    # WHEN SIGTERM arrives while the eight writes are in flight
+    process.send_signal(signal.SIGTERM)
+    out, err = finish(process)
+    # THEN it exits 130; the eight writes finished, nothing more was called
+    assert process.returncode == 130, err
+    assert logs.calls_of("PutResourcePolicy") == 8
+    written = {region for region in REGIONS if NAME in stored_policies(logs, region)}
+    assert len(written) == 8
+    # AND every target is reported: written ones with their backup, the ninth not started
+    lines = out.splitlines()
+    assert len(lines) == len(REGIONS) + 1
+    for region, line in zip(REGIONS, lines, strict=False):
+        if region in written:
+            assert line.startswith(f"{ACCOUNT} {region}: interrupted after writing; backup ")
+        else:
+            assert line == f"{ACCOUNT} {region}: not started"
+    assert lines[-1] == (
+        "total: 9 regions, 0 failed, 0 written, 8 interrupted (8 after writing), 1 not started"
+    )
+    assert err.splitlines()[-1] == (
+        "vended-logs-policy: interrupted: 0 of 9 targets finished, 8 interrupted, 1 not started"
+    )
+    assert len(list(tmp_path.glob(f"{ACCOUNT}_*.json"))) == 8
+
+
+def test_ctrl_c_during_apply_writes_nothing_more_and_prints_the_json(
+    logs: LogsServer, tmp_path: Path
+) -> None:
+    # GIVEN the report's policy and apply's first read held for two seconds
+    seed(logs, report_document())
+    before = stored_text(logs)
+    puts = logs.calls_of("PutResourcePolicy")
+    logs.faults.delay("DescribeResourcePolicies", seconds=2)
+    process = start("apply", "--json", "--backup-dir", str(tmp_path), server=logs, cwd=tmp_path)
+    wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    # WHEN Ctrl-C arrives while the read is in flight
+    process.send_signal(signal.SIGINT)
+    out, err = finish(process)
+    # THEN the read finished, no write was started, and the JSON says so; exit 130
+    assert process.returncode == 130, err
+    data = json.loads(out)
+    assert (data["exit_code"], data["interrupted"]) == (130, True)
+    [target] = data["targets"]
+    assert target == {
+        "account": ACCOUNT, "region": "us-west-2", "status": "interrupted", "writes": 0,
+        "backups": [],
+    }  # fmt: skip
+    assert stored_text(logs) == before
+    assert logs.calls_of("PutResourcePolicy") == puts
+    assert list(tmp_path.iterdir()) == []
+    assert "vended-logs-policy: interrupted: finishing the calls in flight" in err
+
+
+def test_interrupt_before_any_target_exits_130(tmp_path: Path) -> None:
+    # GIVEN an endpoint that never answers: the run is stuck in its first call (STS)
+    with silent_endpoint() as (url, connected):
+        process = start("plan", "--endpoint-url", url, "--json", server=None, cwd=tmp_path)
+        assert connected.wait(30)
+        started = time.monotonic()
+        # WHEN SIGTERM arrives
+        process.send_signal(signal.SIGTERM)
+        out, err = finish(process)
+    # THEN the call in flight runs into its read timeout, no other call is made, exit 130
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 10
+    assert json.loads(out)["targets"] == []
+    assert err.splitlines()[-1] == (
+        "vended-logs-policy: interrupted: stopped before any target started; nothing written"
+    )
+
+
+def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:
+    with silent_endpoint() as (url, connected):
+        process = start("plan", "--endpoint-url", url, server=None, cwd=tmp_path)
+        assert connected.wait(30)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = finish(process)
+    assert process.returncode == 130
+    assert time.monotonic() - started < 2
+    assert err.splitlines()[-1] == "vended-logs-policy: interrupted again: exiting now"
+
+
+def test_ctrl_c_and_sigterm_while_render_waits_for_stdin(tmp_path: Path) -> None:
+    for number in (signal.SIGINT, signal.SIGTERM):
+        process = start("render", "--account", ACCOUNT, "--region", "us-west-2", server=None,
+                        cwd=tmp_path)  # fmt: skip
+        time.sleep(1.0)  # the interpreter is up and reading stdin
+        process.send_signal(number)
+        out, err = finish(process)
+        assert process.returncode == 130
+        assert (out, err) == ("", "vended-logs-policy: interrupted\n")
+
+
+def test_an_interrupted_audit_says_so(logs: LogsServer, tmp_path: Path) -> None:
+    # GIVEN audit's first read held (it reads twice: account-level, then per-log-group policies)
+    logs.faults.delay("DescribeResourcePolicies", seconds=2)
+    process = start("audit", server=logs, cwd=tmp_path)
+    wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    # WHEN Ctrl-C arrives THEN the second read is never made
+    process.send_signal(signal.SIGINT)
+    out, err = finish(process)
+    assert process.returncode == 130, err
+    assert out == f"{ACCOUNT} us-west-2: interrupted\n"
+    assert logs.calls_of("DescribeResourcePolicies") == 1
