@@ -32,6 +32,7 @@ from local_aws.product import product_clients, seed, stored_statements, stored_t
 from vended_logs_policy.adapters.clients import Clients, Timeouts
 from vended_logs_policy.function.account_guard import AccountGuardHandler
 from vended_logs_policy.function.runtime import Runtime
+from vended_logs_policy.symptoms import full_policy_symptoms
 
 TOKEN = load_event("hook-create")["clientRequestToken"]
 
@@ -182,6 +183,7 @@ def test_policy_that_cannot_fit_is_non_compliant(
     assert answer["hookStatus"] == "FAILED", answer["message"]
     assert answer["errorCode"] == "NonCompliant"
     assert answer["message"].startswith(f"policy {NAME} would be ")
+    assert answer["message"].endswith(f"until it fits, {full_policy_symptoms()}")
     assert stored_text(logs) == before
 
 

@@ -34,6 +34,7 @@ from vended_logs_policy.function.hook_protocol import (
 from vended_logs_policy.function.runtime import Runtime, scope_of
 from vended_logs_policy.function.settings import Settings
 from vended_logs_policy.service import EnsureResult, PolicyTooLargeError
+from vended_logs_policy.symptoms import full_policy_symptoms
 
 logger = Logger(service="vended-logs-policy")
 
@@ -92,7 +93,7 @@ class AccountGuardHandler:
         except PolicyTooLargeError as exc:
             logger.warning("policy cannot fit", extra={"reason": str(exc)})
             return HookResponse.non_compliant(
-                f"{exc}; the state machine's log group could not be granted either",
+                f"{exc}; until it fits, {full_policy_symptoms()}",
                 request.token,
             )
         except VendedLogsPolicyError as exc:
