@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from vended_logs_policy.adapters.retry import Caller, Retry
+from vended_logs_policy.adapters.retry import Caller, Retry, pages
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -41,24 +41,12 @@ class ResourcePolicies:
 
     def describe(self, scope: PolicyScope = "ACCOUNT") -> list[dict[str, Any]]:
         """Every policy of the scope (``ACCOUNT`` or ``RESOURCE``), paging through the results."""
-        found: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = self._call("DescribeResourcePolicies", self._page_reader(scope, token))
-            found.extend(dict(p) for p in page.get("resourcePolicies", []))
-            token = page.get("nextToken")
-            if not token:
-                return found
-
-    def _page_reader(self, scope: PolicyScope, token: str | None) -> Callable[[], Any]:
-        def read() -> Any:
-            if token:
-                return self._client.describe_resource_policies(
-                    limit=PAGE_SIZE, policyScope=scope, nextToken=token
-                )
-            return self._client.describe_resource_policies(limit=PAGE_SIZE, policyScope=scope)
-
-        return read
+        read = partial(self._client.describe_resource_policies, limit=PAGE_SIZE, policyScope=scope)
+        return [
+            dict(p)
+            for page in pages(self._call, "DescribeResourcePolicies", read, "nextToken")
+            for p in page.get("resourcePolicies", [])
+        ]
 
     def account_policies(self) -> list[StoredPolicy]:
         """Account-level policies (those without a per-log-group scope), in service order."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
-from vended_logs_policy.adapters.retry import Caller, Retry
+from vended_logs_policy.adapters.retry import Caller, Retry, pages
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient
@@ -35,29 +35,13 @@ class Organization:
 
     def accounts(self) -> list[Account]:
         """Every account of the organisation, in the service's order."""
-        found: list[Account] = []
-        token: str | None = None
-        while True:
-            page = self._page(token)
-            found.extend(
-                Account(str(a.get("Id", "")), str(a.get("Name", "")), str(a.get("Status", "")))
-                for a in page.get("Accounts", [])
-            )
-            token = page.get("NextToken")
-            if not token:
-                return found
+        read = partial(self._client.list_accounts, MaxResults=self._page_size)
+        return [
+            Account(str(a.get("Id", "")), str(a.get("Name", "")), str(a.get("Status", "")))
+            for page in pages(self._call, "ListAccounts", read, "NextToken")
+            for a in page.get("Accounts", [])
+        ]
 
     def active_accounts(self) -> list[Account]:
         """The accounts whose status is ``ACTIVE`` (not suspended or closing)."""
         return [a for a in self.accounts() if a.status == "ACTIVE"]
-
-    def _page(self, token: str | None) -> Any:
-        return self._call("ListAccounts", self._reader(token))
-
-    def _reader(self, token: str | None) -> Callable[[], Any]:
-        def read() -> Any:
-            if token:
-                return self._client.list_accounts(MaxResults=self._page_size, NextToken=token)
-            return self._client.list_accounts(MaxResults=self._page_size)
-
-        return read

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -201,3 +203,19 @@ class Caller:
             operation=operation,
             code=problem or type(failure).__name__,
         )
+
+
+def pages(call: Caller, operation: str, read: Callable[..., Any], token_key: str) -> Iterator[Any]:
+    """Each page of a paginated operation, each read through ``call``'s retry budget.
+
+    ``read`` takes the next-page token as the keyword ``token_key`` (absent on the first page).
+    A throttled page is retried alone; a boto3 paginator would restart the whole listing.
+    """
+    token: str | None = None
+    while True:
+        more = {token_key: token} if token else {}
+        page = call(operation, partial(read, **more))
+        yield page
+        token = page.get(token_key)
+        if not token:
+            return

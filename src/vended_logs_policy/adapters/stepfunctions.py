@@ -6,11 +6,12 @@ package's ``AccessDeniedError`` naming ``states:<Operation>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from vended_logs_policy.adapters.retry import Caller, Retry
+from vended_logs_policy.adapters.retry import Caller, Retry, pages
 from vended_logs_policy.errors import RejectedError
 
 if TYPE_CHECKING:
@@ -41,13 +42,9 @@ class StateMachines:
 
     def listed(self) -> Iterator[dict[str, Any]]:
         """Every state machine's list entry (name, ARN), paging through ``ListStateMachines``."""
-        token: str | None = None
-        while True:
-            page = self._call("ListStateMachines", self._reader(token))
+        read = partial(self._client.list_state_machines, maxResults=self._page_size)
+        for page in pages(self._call, "ListStateMachines", read, "nextToken"):
             yield from (dict(item) for item in page.get("stateMachines", []))
-            token = page.get("nextToken")
-            if not token:
-                return
 
     def logging(self) -> Iterator[LoggingStateMachine]:
         """Every state machine whose logging level is not OFF, once per log group destination."""
@@ -74,14 +71,6 @@ class StateMachines:
                 return None
             raise
         return dict(described.get("loggingConfiguration") or {})
-
-    def _reader(self, token: str | None) -> Callable[[], Any]:
-        def read() -> Any:
-            if token:
-                return self._client.list_state_machines(maxResults=self._page_size, nextToken=token)
-            return self._client.list_state_machines(maxResults=self._page_size)
-
-        return read
 
 
 def logging_state_machines(
