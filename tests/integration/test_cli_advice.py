@@ -66,3 +66,22 @@ def test_audit_quotes_the_errors_people_search_for(logs: LogsServer) -> None:
     assert "near-limit" in result.stdout
     assert SIZE_EXCEEDED in result.stdout
     assert f'creating another fails with "{QUOTA_EXCEEDED}"' in result.stdout
+
+
+def test_a_source_account_only_statement_is_compacted_not_grown(logs: LogsServer) -> None:
+    # GIVEN a Step Functions-shaped policy near the limit whose delivery statement carries only
+    # aws:SourceAccount (not the pair the wildcard carries): it used to grow past 5120, silently
+    arns = [f"{ARN}:/aws/vendedlogs/states/Orders{n:03d}-Logs:log-stream:*" for n in range(45)]
+    condition = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    seed(logs, document(delivery_statement(arns, Condition=condition), route53_statement()))
+    before = len(stored_text(logs) or "")
+    assert before > 4096
+    # WHEN plan and apply run with the defaults (source conditions on)
+    planned = record(run("plan", "--json", server=logs))
+    applied = run("apply", "--backup-dir", "backups", server=logs)
+    # THEN the plan shrinks the policy and absorbs every ARN, and apply writes exactly that
+    assert planned["status"] == "change_needed"
+    assert planned["length_after"] < 1000 < before
+    assert applied.returncode == 0, applied.stderr
+    assert len(stored_text(logs) or "") == planned["length_after"]
+    assert "Orders000" not in (stored_text(logs) or "")
