@@ -74,8 +74,8 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install lint complexity ## every test (the README's test command)
-	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+test: install lint complexity ## every test (the README's test command), on both cores
+	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install ## benchmarks: cold start, warm request, package size, apply vs manual fix, engine scaling

@@ -197,9 +197,12 @@ def respelt(condition: dict[str, Any], seed: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for operator in chooser.sample(list(condition), len(condition)):
         block: dict[str, Any] = {}
+        # Keys that differ only in case stay as written: respelling would merge them into one.
+        keys = [key.lower() for key in condition[operator]]
+        fixed = len(set(keys)) < len(keys)
         for key, values in condition[operator].items():
             listed = values if isinstance(values, list) else [values]
-            spelt = chooser.choice([key, key.lower(), key.upper()])
+            spelt = key if fixed else chooser.choice([key, key.lower(), key.upper()])
             if len(listed) == 1 and chooser.random() < 0.5:
                 block[spelt] = listed[0]
             else:
