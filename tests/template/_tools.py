@@ -37,7 +37,7 @@ GUARD = "GuardFunction"
 WATCH = "WatchFunction"
 FUNCTIONS = (PROVIDER, GUARD, WATCH)
 STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
-# The log-delivery actions a logging state machine's role needs (PROBLEM.md, Cause 1).
+# The log-delivery actions a logging state machine's role needs (the README's troubleshooting).
 LOG_DELIVERY_ACTIONS = frozenset(
     {
         "logs:CreateLogDelivery",

@@ -1,6 +1,6 @@
 """examples/: every consumer stack lints, scans clean, and orders its state machines correctly.
 
-The rule that matters (PROBLEM.md): a state machine that logs must be created after the account's
+The rule that matters: a state machine that logs must be created after the account's
 log resource policy covers /aws/vendedlogs/states/, so each one DependsOn the vended-logs-policy
 resource (or the nested application that contains it), and logs under that prefix.
 """
@@ -173,7 +173,7 @@ def test_state_machine_roles_have_exactly_the_log_delivery_actions(path: Path) -
             for p in role.get("Policies", [])
             for s in tools.as_list(p["PolicyDocument"]["Statement"])
         ]
-        # Then they allow exactly the log-delivery actions of PROBLEM.md, on "*"
+        # Then they allow exactly the log-delivery actions the README lists, on "*"
         actions = {a for s in statements for a in tools.as_list(s["Action"])}
         assert actions == tools.LOG_DELIVERY_ACTIONS, name
         assert all(tools.as_list(s["Resource"]) == ["*"] for s in statements)
