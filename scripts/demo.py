@@ -24,6 +24,7 @@ from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ACCOUNT, NAME, REGION, delivery_statement, document
 from local_aws.policies import route53_statement as _route53
+from local_aws.product import stored_document
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.engine.glob import matches
 from vended_logs_policy.engine.policy import render
@@ -65,7 +66,7 @@ def seed_grown(server: LogsServer) -> dict[str, Any]:
 
 def check_after(server: LogsServer, failures: list[str], who: str) -> tuple[int, bool]:
     """The stored policy's length, and whether the Route 53 grant survived (a failure if not)."""
-    after = stored(server)
+    after = stored_document(server)
     kept = ROUTE53 in after["Statement"]
     if not kept:
         failures.append(f"{who} lost the Route 53 grant")
@@ -75,9 +76,7 @@ def check_after(server: LogsServer, failures: list[str], who: str) -> tuple[int,
 def step_functions_append(server: LogsServer, log_group: str) -> str:
     """What Step Functions does for a new state machine: append its ARN unless already covered."""
     client = logs_client(server, REGION)
-    policies = client.describe_resource_policies()["resourcePolicies"]
-    text = next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
-    current = json.loads(text)
+    current = stored_document(server)
     delivery = [
         s
         for s in current["Statement"]
@@ -101,6 +100,14 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
     return "appended"
 
 
+def covers_new_machine(server: LogsServer, failures: list[str], label: str, who: str) -> None:
+    """Create the new state machine again; after the fix the wildcard must cover it."""
+    outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
+    print(f"{label}: {outcome}")
+    if "already covered" not in outcome:
+        failures.append(f"after {who} the wildcard should cover new state machines")
+
+
 def cli(server: LogsServer, *args: str) -> int:
     """Run the real console script against the local endpoint and show what it prints."""
     env = dict(os.environ)
@@ -120,15 +127,6 @@ def cli(server: LogsServer, *args: str) -> int:
     sys.stdout.write(result.stdout + result.stderr)
     print(f"(exit {result.returncode})")
     return result.returncode
-
-
-def stored(server: LogsServer) -> dict[str, Any]:
-    """The policy as the local endpoint holds it."""
-    policies = logs_client(server, REGION).describe_resource_policies()["resourcePolicies"]
-    document: dict[str, Any] = json.loads(
-        next(p["policyDocument"] for p in policies if p["policyName"] == NAME)
-    )
-    return document
 
 
 def custom_resource_lifecycle(server: LogsServer) -> list[str]:
@@ -203,10 +201,7 @@ def account_guard(server: LogsServer) -> list[str]:
             failures.append(f"the guard answered {answer.get('hookStatus')} to {name}")
     length, kept = check_after(server, failures, "the account guard")
     print(f"   policy after: {length} characters; Route 53 grant kept: {kept}")
-    outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
-    print(f"   the new state machine: {outcome}")
-    if "already covered" not in outcome:
-        failures.append("after the guard the wildcard should cover new state machines")
+    covers_new_machine(server, failures, "   the new state machine", "the guard")
     return failures
 
 
@@ -240,10 +235,7 @@ def main() -> int:
 
         length, kept = check_after(server, failures, "apply")
         print(f"\n3. after: {before} -> {length} characters; Route 53 grant kept: {kept}")
-        outcome = step_functions_append(server, "/aws/vendedlogs/states/NewStateMachine-Logs")
-        print(f"   the same new state machine now: {outcome}")
-        if "already covered" not in outcome:
-            failures.append("the wildcard should cover new state machines")
+        covers_new_machine(server, failures, "   the same new state machine now", "apply")
 
         failures.extend(custom_resource_lifecycle(server))
         failures.extend(account_guard(server))

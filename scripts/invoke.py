@@ -1,10 +1,11 @@
 """``make invoke EVENT=events/create.json``: one request through the real handler, locally.
 
-The event's kind picks the handler: a custom resource request (``RequestType``), a hook request
-(``actionInvocationPoint``) or anything else (the watch's schedule). CloudWatch Logs is moto in
-server mode on 127.0.0.1 behind the strict layer, seeded with the field report's grown policy;
-a custom resource's answer goes over TLS to a local endpoint. It prints the answer CloudFormation
-would receive and the policy after. No AWS account is needed and nothing leaves the machine.
+The event, a JSON object, picks the handler: a custom resource request (``RequestType``), a hook
+request (``actionInvocationPoint``) or anything else (the watch's schedule). CloudWatch Logs is
+moto in server mode on 127.0.0.1 behind the strict layer, seeded with the field report's policy
+and another team's Route 53 grant; a custom resource's answer goes over TLS to a local endpoint.
+It prints the answer CloudFormation would receive and the policy after. No AWS account is needed
+and nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -48,20 +49,26 @@ def _watch(server: LogsServer, event: dict[str, Any]) -> Any:
 
 
 def run(path: Path) -> int:
-    """Send the event; print the answer and the policy after. Exit 1 on a bad event file."""
+    """Send the event; print the answer and the policy after.
+
+    Exit 1 when the file cannot be read, is not JSON or does not hold an object.
+    """
     try:
         event = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         print(f"invoke: error: cannot read {path}: {exc}", file=sys.stderr)
         return 1
+    if not isinstance(event, dict):
+        kind = type(event).__name__
+        print(f"invoke: error: {path} holds a JSON {kind}, not an event object", file=sys.stderr)
+        return 1
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    is_request = isinstance(event, dict)
     with LogsServer() as server:
         seed(server, seeded_document())
-        if is_request and "RequestType" in event:
+        if "RequestType" in event:
             kind, answer = "custom resource", _custom_resource(server, event)
-        elif is_request and "actionInvocationPoint" in event:
+        elif "actionInvocationPoint" in event:
             kind, answer = "account guard", _hook(server, event)
         else:
             kind, answer = "watch", _watch(server, event)
