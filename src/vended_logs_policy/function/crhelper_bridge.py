@@ -76,6 +76,7 @@ class _Resource(CfnResource):
         self._sender = sender
         self._answer_lock = threading.Lock()
         self._answered = False
+        self._lead = TIMER_LEAD
         self.create(self._run(lifecycle.create_update))
         self.update(self._run(lifecycle.create_update))
         self.delete(self._run(lifecycle.delete))
@@ -112,17 +113,22 @@ class _Resource(CfnResource):
         self._timer.start()
 
     def _timeout(self) -> None:
-        self._send("FAILED", TIMED_OUT)
+        self._answer_once("FAILED", TIMED_OUT, FLOOR)
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        self._answer_once(status, reason, TIMER_LEAD)
+
+    def _answer_once(self, status: str | None, reason: str, lead: float) -> None:
+        """Send unless this request was answered; the answer may use the time down to ``lead``."""
         with self._answer_lock:
             if self._answered:
                 return
             self._answered = True
+            self._lead = lead
         super()._send(status, reason, send_response=self._deliver)  # type: ignore[misc]
 
     def _deliver(self, url: str, body: Mapping[str, Any], ssl_verify: Any = None) -> None:
-        lead = FLOOR if body.get("Reason") == TIMED_OUT else TIMER_LEAD
+        lead = self._lead
         context = self._context_now()
         self._sender(url, body, lambda: context.get_remaining_time_in_millis() / 1000 - lead)
 

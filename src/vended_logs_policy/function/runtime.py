@@ -31,18 +31,13 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     safety_margin: float = SAFETY_MARGIN
 
-    def deadline(self, context: Any, margin: float | None = None) -> Callable[[], float]:
+    def deadline(self, context: Any) -> Callable[[], float]:
         """Seconds left before the work must stop, from the Lambda context."""
-        keep = self.safety_margin if margin is None else margin
-        return lambda: context.get_remaining_time_in_millis() / 1000 - keep
+        return lambda: context.get_remaining_time_in_millis() / 1000 - self.safety_margin
 
-    def service(
-        self, scope: Scope, time_left: Callable[[], float], attempts: int | None = None
-    ) -> PolicyService:
+    def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
         """The policy service for the scope's region, every call bounded by ``time_left``."""
         retry = Retry(
             time_left=time_left, call_seconds=self.clients.timeouts.per_call, sleep=self.sleep
         )
-        if attempts is not None:
-            retry.attempts = attempts
         return PolicyService(ResourcePolicies(self.clients.client("logs", scope.region), retry))
