@@ -176,11 +176,9 @@ class SlowRuntime(Runtime):
 
     delay: float = 0.0
 
-    def service(
-        self, scope: Scope, time_left: Callable[[], float], attempts: int | None = None
-    ) -> PolicyService:
+    def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
         time.sleep(self.delay)
-        return super().service(scope, time_left, attempts)
+        return super().service(scope, time_left)
 
 
 @dataclass(frozen=True)
