@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
+from vended_logs_policy.adapters.retry import REFUSED_CREDENTIAL_CODES
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import Advice, advise, summarise
 from vended_logs_policy.engine.policy import Options, Outcome, Scope
@@ -192,6 +193,8 @@ class PolicyService:
                 raise
             raise PolicyQuotaError(name, [p.name for p in stored]) from exc
         except AccessDeniedError as exc:
+            if exc.code in REFUSED_CREDENTIAL_CODES:  # a grant would not help
+                raise
             raise AccessDeniedError(
                 f"not allowed to write policy {name}: grant logs:PutResourcePolicy to the caller",
                 service="logs",

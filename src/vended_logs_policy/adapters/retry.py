@@ -51,12 +51,9 @@ RETRYABLE_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
-ACCESS_DENIED_CODES = frozenset(
+# The credentials themselves are refused (expired, unknown, mis-signed): a grant won't help.
+REFUSED_CREDENTIAL_CODES = frozenset(
     {
-        "AccessDeniedException",
-        "AccessDenied",
-        "UnauthorizedOperation",
-        "AuthorizationError",
         "UnrecognizedClientException",
         "InvalidClientTokenId",
         "ExpiredToken",
@@ -65,6 +62,12 @@ ACCESS_DENIED_CODES = frozenset(
         "SignatureDoesNotMatch",
     }
 )
+ACCESS_DENIED_CODES = REFUSED_CREDENTIAL_CODES | {
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+}
 QUOTA_CODES = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
 CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, NoRegionError)
 
@@ -118,8 +121,13 @@ def translate(exc: ClientError, service: str, operation: str, title: str = "") -
     """The package's error for a final ClientError, naming the call and what to do."""
     code = error_code(exc)
     if code in ACCESS_DENIED_CODES or _status(exc) == 403:  # 403: some services send no code
+        fix = (
+            f"the caller's credentials were refused ({code}): refresh or replace them"
+            if code in REFUSED_CREDENTIAL_CODES
+            else "grant it to the caller's role"
+        )
         return AccessDeniedError(
-            f"not allowed to call {service}:{operation}: grant it to the caller's role",
+            f"not allowed to call {service}:{operation}: {fix}",
             service=service,
             operation=operation,
             code=code,
@@ -210,8 +218,10 @@ def pages(call: Caller, operation: str, read: Callable[..., Any], token_key: str
 
     ``read`` takes the next-page token as the keyword ``token_key`` (absent on the first page).
     A throttled page is retried alone; a boto3 paginator would restart the whole listing.
+    A token the service already sent ends the listing with an error rather than a loop.
     """
     token: str | None = None
+    seen: set[str] = set()
     while True:
         more = {token_key: token} if token else {}
         page = call(operation, partial(read, **more))
@@ -219,3 +229,11 @@ def pages(call: Caller, operation: str, read: Callable[..., Any], token_key: str
         token = page.get(token_key)
         if not token:
             return
+        if token in seen:
+            raise UnavailableError(
+                f"{call.title} {operation} sent the same {token_key} twice; try again later",
+                service=call.service,
+                operation=operation,
+                code="RepeatedPageToken",
+            )
+        seen.add(token)
