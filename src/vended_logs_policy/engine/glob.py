@@ -76,7 +76,6 @@ class _Automaton:
         return move
 
     def _move(self, symbol: str) -> tuple[int, int]:
-        """(tokens that consume the symbol and advance, ``*`` tokens that absorb it and stay)."""
         if symbol == _RUN:
             return 0, self.run
         if symbol == _RUN_NC:

@@ -206,6 +206,11 @@ class _View:
         return as_list(self.statement.get(key, []))
 
 
+def _variable(substitutes: bool, resource: str) -> bool:
+    """Whether IAM substitutes a policy variable in the resource (its value is then unknown)."""
+    return substitutes and "${" in resource
+
+
 @dataclass(frozen=True)
 class _Context:
     scope: Scope
@@ -224,7 +229,7 @@ class _Context:
 
     def variable(self, resource: str) -> bool:
         """Whether IAM substitutes a policy variable in the resource."""
-        return self.substitutes and "${" in resource
+        return _variable(self.substitutes, resource)
 
     def in_scope(self, resource: str) -> bool:
         """Whether the resource is a log group ARN of the scope: a wildcard could cover it."""
@@ -532,7 +537,7 @@ def _document_grants(document: Mapping[str, Any], target: str, scope: Scope) -> 
         if not view.grants_delivery or not only_source_entries(view.conditions, scope):
             continue
         if any(
-            not (substitutes and "${" in resource) and covers_arn(resource, target)
+            not _variable(substitutes, resource) and covers_arn(resource, target)
             for resource in view.resources()
         ):
             return True
