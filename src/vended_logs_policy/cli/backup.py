@@ -104,9 +104,6 @@ class BackupWriter:
     on_saved: Callable[[Path], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def __post_init__(self) -> None:
-        self.saved: list[Path] = []
-
     def __call__(self, name: str, replaced_text: str | None) -> None:
         """Save the document about to be replaced (None: the policy does not exist yet)."""
         taken_at, stamp = _stamp(self.clock())
@@ -120,9 +117,7 @@ class BackupWriter:
             replaced_text is not None,
             replaced_text,
         )
-        path = save(self.folder, backup, stamp)
-        self.saved.append(path)
-        self.on_saved(path)
+        self.on_saved(save(self.folder, backup, stamp))
 
 
 def _field[T](data: dict[str, Any], key: str, kind: type[T]) -> T:
