@@ -24,13 +24,89 @@ Statement = dict[str, Any]
 Entry = tuple[str, str, frozenset[str]]
 Conditions = frozenset[Entry]
 
-# The accepted forms of each half of the confused-deputy pair.
+# The accepted forms of each half of the confused-deputy pair: operators that read the value as
+# the pair does (StringEquals takes the "*" of "arn:...:*" literally, so it is not one of them).
 SOURCE_FORMS = {
     "aws:sourceaccount": ({"StringEquals", "StringLike"}, frozenset({json.dumps(ACCOUNT)})),
     "aws:sourcearn": (
-        {"ArnLike", "ArnEquals", "StringLike", "StringEquals"},
+        {"ArnLike", "ArnEquals", "StringLike"},
         frozenset({json.dumps(SOURCE_ARN)}),
     ),
+}
+
+# --- IAM condition operators, brute force (IAM User Guide, "Condition operators") -------------
+
+
+def glob_matches(pattern: str, value: str) -> bool:
+    """``*`` any run of characters, ``?`` exactly one; everything else literal; case-sensitive."""
+    if not pattern:
+        return not value
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        return any(glob_matches(rest, value[cut:]) for cut in range(len(value) + 1))
+    if not value:
+        return False
+    return (head == "?" or head == value[0]) and glob_matches(rest, value[1:])
+
+
+def arn_matches(pattern: str, value: str) -> bool:
+    """ArnLike/ArnEquals: each of the six colon-separated parts, globbed on its own."""
+    parts, values = pattern.split(":", 5), value.split(":", 5)
+    if len(parts) != 6 or len(values) != 6:
+        return False
+    return all(glob_matches(p, v) for p, v in zip(parts, values, strict=True))
+
+
+OPERATORS = {
+    "StringEquals": lambda p, v: p == v,
+    "StringEqualsIgnoreCase": lambda p, v: p.lower() == v.lower(),
+    "StringLike": glob_matches,
+    "ArnEquals": arn_matches,
+    "ArnLike": arn_matches,
+}
+NEGATED = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike"}
+
+
+def entry_matches(operator: str, key: str, values: list[Any], request: dict[str, str]) -> bool:
+    """Whether one condition entry holds for a request context (keys lower-case)."""
+    value = request.get(key.lower())
+    patterns = [v for v in values if isinstance(v, str)]
+    if operator in NEGATED:
+        # A negated operator on an absent key holds; otherwise no listed pattern may match.
+        compare = OPERATORS[NEGATED[operator]]
+        return value is None or not any(compare(p, value) for p in patterns)
+    if value is None or operator not in OPERATORS:
+        return False
+    return any(OPERATORS[operator](p, value) for p in patterns)
+
+
+def conditions_hold(condition: dict[str, Any] | None, request: dict[str, str]) -> bool:
+    """Every entry of a statement's Condition holds for the request."""
+    return all(
+        entry_matches(operator, key, values if isinstance(values, list) else [values], request)
+        for operator, block in (condition or {}).items()
+        for key, values in block.items()
+    )
+
+
+# Request contexts of deliveries: this account's and others', with source ARNs as a log delivery
+# carries them (never literally "...:*"), one with a colon in its resource part.
+REQUESTS = [
+    {"aws:sourceaccount": account, "aws:sourcearn": arn}
+    for account in (ACCOUNT, "999999999999")
+    for arn in (
+        f"{ARN_BASE}:",
+        f"{ARN_BASE}:delivery-source:orders",
+        f"{ARN_BASE}:log-group:/a:b",
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:delivery-source:x",
+        "arn:aws:logs:us-west-2:999999999999:delivery-source:x",
+        "arn:aws:states:us-west-2:999999999999:stateMachine:s",
+    )
+]
+# The pair as the engine writes it, half by half.
+PAIR_HALVES = {
+    "aws:sourceaccount": {"StringEquals": {"aws:SourceAccount": [ACCOUNT]}},
+    "aws:sourcearn": {"ArnLike": {"aws:SourceArn": [SOURCE_ARN]}},
 }
 
 

@@ -52,7 +52,10 @@ GRANTS: list[tuple[str, dict[str, Any] | None, bool]] = [
     ("arn", ARN_ONLY, True),
     ("arn-equals", {"ArnEquals": {"aws:SourceArn": f"{ARN_BASE}:*"}}, True),
     ("arn-string-like", {"StringLike": {"aws:SourceArn": [f"{ARN_BASE}:*"]}}, True),
-    ("arn-string-equals", {"StringEquals": {"AWS:SOURCEARN": f"{ARN_BASE}:*"}}, True),
+    # StringEquals takes the "*" literally: it matches no delivery, and blocks the move
+    ("arn-string-equals", {"StringEquals": {"AWS:SOURCEARN": f"{ARN_BASE}:*"}}, False),
+    ("arn-ignore-case", {"StringEqualsIgnoreCase": {"aws:SourceArn": f"{ARN_BASE}:*"}}, False),
+    ("account-wildcard", {"StringLike": {"aws:SourceAccount": "1234*"}}, False),
     ("pair", SOURCE_CONDITIONS, True),
     ("pair-and-more", {**SOURCE_CONDITIONS, "Bool": {"aws:SecureTransport": "true"}}, True),
     (

@@ -915,3 +915,14 @@ def test_an_anchor_that_covers_only_in_the_whole_string_reading_is_not_one(
     assert outcome.added_resources == (WILDCARD,)
     assert outcome.removed_resources == (inner, *REPORT_ARNS)
     assert statements_of(outcome.document)[0]["Resource"][:2] == [broad, outside]
+
+
+def test_a_wildcard_granted_beside_another_principal_is_the_grant_not_a_cause() -> None:
+    # Given the prefix's wildcard granted only in a statement that also names another service
+    shared = delivery_statement([wildcard(STATES)], sid="Shared")
+    shared["Principal"] = {"Service": [DELIVERY, "es.amazonaws.com"]}
+    # When it is ensured without source conditions (so the statement counts as the grant)
+    outcome = ensure({"Statement": [shared]}, SCOPE, Options(source_conditions=False))
+    # Then nothing changes and no cause is given for the grant itself
+    assert outcome.changed is False
+    assert outcome.causes == ()

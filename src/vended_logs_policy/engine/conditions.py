@@ -13,7 +13,16 @@ options ask for:
 
    * ``aws:SourceAccount`` = exactly ``[<account>]`` under ``StringEquals`` or ``StringLike``;
    * ``aws:SourceArn`` = exactly ``["arn:<partition>:logs:<region>:<account>:*"]`` under
-     ``ArnLike``, ``ArnEquals``, ``StringLike`` or ``StringEquals``.
+     ``ArnLike``, ``ArnEquals`` or ``StringLike``.
+
+   Operators are read as IAM evaluates them (IAM User Guide, "IAM JSON policy elements:
+   Condition operators"): ``StringEquals``, ``StringNotEquals`` and ``StringEqualsIgnoreCase``
+   match exactly, so a ``*`` or ``?`` in their value is a literal character; ``StringLike``
+   expands ``*`` and ``?``; ``ArnEquals`` and ``ArnLike`` check each of the six colon-separated
+   parts of the ARN and expand ``*`` and ``?`` within each. ``StringEquals`` on
+   ``aws:SourceArn`` = ``arn:...:*`` therefore matches no real delivery (no source ARN is
+   literally ``...:*``): it is not a source entry, and a statement carrying it is neither an
+   anchor nor "already covered".
 
    So an unconditional grant, or one carrying one or both of these, may be absorbed by the
    wildcard that carries the pair (or either half of it).
@@ -48,7 +57,9 @@ SOURCE_ACCOUNT = "aws:sourceaccount"
 SOURCE_ARN = "aws:sourcearn"
 SOURCE_OPERATORS = {
     SOURCE_ACCOUNT: frozenset({"StringEquals", "StringLike"}),
-    SOURCE_ARN: frozenset({"ArnLike", "ArnEquals", "StringLike", "StringEquals"}),
+    # Only operators that expand the wildcard of ``arn:<p>:logs:<r>:<a>:*``; under StringEquals
+    # the ``*`` is literal and the entry matches no real delivery.
+    SOURCE_ARN: frozenset({"ArnLike", "ArnEquals", "StringLike"}),
 }
 
 

@@ -431,8 +431,8 @@ class _Sweep:
         kind = _statement_kind(view)
         return [
             self._cause(view, resource, kind)
-            for resource in view.listed()
-            if self.context.in_scope(resource)
+            for position, resource in enumerate(view.listed())
+            if self.context.in_scope(resource) and (view.index, position) not in self.positions
         ]
 
 
