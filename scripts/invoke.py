@@ -48,6 +48,13 @@ def _watch(server: LogsServer, event: dict[str, Any]) -> Any:
     return WatchHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())
 
 
+def touched_name(event: dict[str, Any]) -> str:
+    """The policy the request names (a custom resource's PolicyName), else the default one."""
+    properties = event.get("ResourceProperties")
+    name = properties.get("PolicyName") if isinstance(properties, dict) else None
+    return name if isinstance(name, str) and name else NAME
+
+
 def run(path: Path) -> int:
     """Send the event; print the answer and the policy after.
 
@@ -72,9 +79,13 @@ def run(path: Path) -> int:
             kind, answer = "account guard", _hook(server, event)
         else:
             kind, answer = "watch", _watch(server, event)
-        after = stored_text(server)
+        name = touched_name(event)
+        after = stored_text(server, name)
     print(f"{kind} answered:\n{json.dumps(answer, indent=2)}")
-    print(f"\npolicy {NAME} after ({len(after or '')} characters):\n{after}")
+    if after is None:
+        print(f"\npolicy {name} after: none stored")
+    else:
+        print(f"\npolicy {name} after ({len(after)} characters):\n{after}")
     return 0
 
 

@@ -58,8 +58,8 @@ def test_no_region_anywhere_is_one_line(logs: LogsServer) -> None:
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line == (
-        f"{PREFIX}no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION, or give "
-        "the profile a region"
+        f"{PREFIX}no region: pass --region (or --regions), or set AWS_REGION or "
+        "AWS_DEFAULT_REGION, or give the profile a region"
     )
 
 

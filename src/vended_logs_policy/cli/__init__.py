@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from vended_logs_policy.cli.interrupt import as_keyboard_interrupt
-from vended_logs_policy.cli.parser import PROG, parse
+from vended_logs_policy.cli.output import emit_failure
+from vended_logs_policy.cli.parser import COMMANDS, PROG, parse
 from vended_logs_policy.cli.results import EXIT_ERROR, EXIT_INTERRUPTED, one_line
 
 __all__ = ["main"]
@@ -48,8 +49,21 @@ def _run(argv: list[str], stdin: TextIO, out: TextIO, err: TextIO) -> int:
         err.write(f"{PROG}: interrupted\n")
         return EXIT_INTERRUPTED
     except Exception as exc:  # usage errors, render's errors; never a traceback
-        err.write(f"{PROG}: error: {one_line(exc)}\n")
+        if _wants_json(argv):
+            emit_failure(_command(argv), one_line(exc), EXIT_ERROR, as_json=True, out=out, err=err)
+        else:
+            err.write(f"{PROG}: error: {one_line(exc)}\n")
         return EXIT_ERROR
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asked for JSON (also when it could not be parsed)."""
+    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command named on the line, if any: the JSON of a usage error names it."""
+    return next((arg for arg in argv if arg in COMMANDS), None)
 
 
 def main(

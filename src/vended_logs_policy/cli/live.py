@@ -57,12 +57,12 @@ class AwsRun:
         return self.identity.partition
 
 
-def _home_region(clients: Clients, flag: str | None) -> str:
-    region = clients.region
+def _home_region(clients: Clients, flag: str | None, fallback: str | None) -> str:
+    region = clients.region or fallback
     if not region:
         raise InvalidInputError(
-            "no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION, or give the "
-            "profile a region"
+            "no region: pass --region (or --regions), or set AWS_REGION or AWS_DEFAULT_REGION, "
+            "or give the profile a region"
         )
     try:
         partition_of(region)
@@ -73,13 +73,18 @@ def _home_region(clients: Clients, flag: str | None) -> str:
 
 
 def connect(
-    profile: str | None, region: str | None, endpoint_url: str | None, interruption: Interruption
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    interruption: Interruption,
+    fallback: str | None = None,
 ) -> AwsRun:
-    """The caller's session (region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile)."""
+    """The caller's session (region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile,
+    then ``fallback``: the first region of ``--regions``)."""
     clients = Clients.for_profile(
         profile, region_from_environment(region), endpoint_url=endpoint_url
     )
-    home = _home_region(clients, region)
+    home = _home_region(clients, region, fallback)
     retry = retry_for(interruption, clients.timeouts)
     identity = SecurityTokens(clients.client("sts", home), retry).identity()
     if partition_of(home) != identity.partition:

@@ -29,7 +29,7 @@ COUNTED: dict[str, tuple[Status, str]] = {
 
 
 def envelope(
-    command: str,
+    command: str | None,
     exit_code: int,
     results: Sequence[TargetResult],
     *,
@@ -129,7 +129,7 @@ def _progress(results: Sequence[TargetResult]) -> str:
 
 
 def emit_failure(
-    command: str, message: str, exit_code: int, *, as_json: bool, out: TextIO, err: TextIO
+    command: str | None, message: str, exit_code: int, *, as_json: bool, out: TextIO, err: TextIO
 ) -> None:
     """A run that failed (or was interrupted) before any target: one line, and JSON if asked."""
     interrupted = exit_code == EXIT_INTERRUPTED

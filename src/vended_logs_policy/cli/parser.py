@@ -30,7 +30,20 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing the usage and exiting 2."""
-        raise UsageError(f"{message} (see {self.prog} --help)")
+        raise UsageError(f"{_once(message)} (see {self.prog} --help)")
+
+
+def _once(message: str) -> str:
+    """argparse's ``argument --x: --x: ...`` (or ``--x needs ...``) with the option named once."""
+    head, colon, rest = message.partition(": ")
+    option = head.removeprefix("argument ")
+    if not colon or option == head:
+        return message
+    if rest.startswith(f"{option}: "):
+        return f"{head}: {rest.removeprefix(f'{option}: ')}"
+    if rest.startswith(f"{option} "):
+        return f"argument {rest}"
+    return message
 
 
 def _checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -97,6 +110,9 @@ def build_parser() -> Parser:
 def _command(sub: Any, name: str, help_text: str) -> Parser:
     command: Parser = sub.add_parser(
         name, help=help_text, description=help_text, allow_abbrev=False
+    )
+    command.add_argument(
+        "--version", action=VersionAction, nargs=0, help="print the version and exit"
     )
     return command
 

@@ -43,6 +43,12 @@ class Job:
     region: str | None
     writes_policy: bool
     several: bool  # asked for several targets (--regions, --accounts): a line each and a total
+    fallback: str | None = None  # the home region when none is configured: --regions' first
+
+
+def _first_listed(regions: Choice | None) -> str | None:
+    """``--regions a,b``: the region that serves as home when none is configured."""
+    return regions.names[0] if regions is not None and not regions.all else None
 
 
 def _policy_job(args: argparse.Namespace) -> Job:
@@ -61,7 +67,8 @@ def _policy_job(args: argparse.Namespace) -> Job:
         )
     writes = args.command == "apply" and not args.dry_run
     several = args.accounts is not None or args.regions is not None
-    return Job(work, args.accounts, args.regions, args.region, writes, several)
+    home = _first_listed(args.regions)
+    return Job(work, args.accounts, args.regions, args.region, writes, several, home)
 
 
 def _restore_job(args: argparse.Namespace) -> Job:
@@ -96,7 +103,7 @@ def _accounts(aws: AwsRun, chosen: Choice | None) -> Sequence[str]:
 
 def _execute(args: argparse.Namespace, interruption: Interruption, out: TextIO, err: TextIO) -> int:
     job = _job(args)
-    aws = connect(args.profile, job.region, args.endpoint_url, interruption)
+    aws = connect(args.profile, job.region, args.endpoint_url, interruption, job.fallback)
     accounts = _accounts(aws, job.accounts)
     runner = Runner(
         aws,

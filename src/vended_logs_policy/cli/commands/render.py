@@ -16,6 +16,7 @@ from vended_logs_policy.cli.regions import partition_for
 from vended_logs_policy.cli.results import EXIT_OK, plural
 from vended_logs_policy.cli.settings import policy_settings
 from vended_logs_policy.engine import policy
+from vended_logs_policy.engine.document import as_list, statements
 from vended_logs_policy.engine.explain import advise, summarise
 from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.errors import InvalidInputError, PolicyError
@@ -65,6 +66,49 @@ def _payload(text: str) -> Any:
         raise InvalidInputError(f"input is not valid JSON: {exc.msg} at char {exc.pos}") from exc
 
 
+def _resources(document: dict[str, Any]) -> list[str]:
+    return [
+        resource
+        for statement in statements(document)
+        for key in ("Resource", "NotResource")
+        for resource in as_list(statement.get(key, []))
+        if isinstance(resource, str)
+    ]
+
+
+def foreign_arns(document: dict[str, Any], scope: Scope) -> list[str]:
+    """Logs ARNs of the input that name another partition, region or account than ``scope``."""
+    wanted = (scope.partition, "logs", scope.region, scope.account)
+    found = []
+    for resource in _resources(document):
+        parts = resource.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs":
+            continue
+        named = (parts[1], parts[2], parts[3], parts[4])
+        if any(got != want and "*" not in got for got, want in zip(named, wanted, strict=True)):
+            found.append(resource)
+    return found
+
+
+def warnings(document: dict[str, Any], outcome: policy.Outcome, scope: Scope) -> list[str]:
+    """What the user should know although render succeeded: ARNs of another target, the limit."""
+    lines = []
+    foreign = foreign_arns(document, scope)
+    if foreign:
+        lines.append(
+            f"warning: {plural(len(foreign), 'ARN')} in the input "
+            f"{'names' if len(foreign) == 1 else 'name'} another partition, "
+            f"region or account than {scope.partition} {scope.region} {scope.account} "
+            f"(first: {foreign[0]}); check --account and --region"
+        )
+    if not outcome.within_limit:
+        lines.append(
+            f"warning: the result is {outcome.length} characters, over the classic limit of "
+            f"{policy.CLASSIC_LIMIT}: the service may refuse it"
+        )
+    return lines
+
+
 def render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """Print the ensured document on stdout (one line) and what changed on stderr."""
     settings = policy_settings(args)
@@ -81,5 +125,6 @@ def render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) ->
     if outcome.causes:
         lines.append(f"  {summarise(outcome, advise(document, scope, settings.options))}")
     lines.append("  change needed" if outcome.changed else "  already compliant")
+    lines.extend(warnings(document, outcome, scope))
     err.write("\n".join(lines) + "\n")
     return EXIT_OK
