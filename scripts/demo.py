@@ -28,6 +28,7 @@ from local_aws.product import stored_document
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.engine.glob import matches
 from vended_logs_policy.engine.policy import render
+from vended_logs_policy.symptoms import NOT_AUTHORIZED, SIZE_EXCEEDED
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -94,8 +95,9 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
         client.put_resource_policy(policyName=NAME, policyDocument=render(current))
     except ClientError as exc:
         return (
-            f"{exc.response['Error']['Code']}: the append does not fit -> "
-            "'The state machine IAM Role is not authorized to access the Log Destination'"
+            f"the append does not fit (CloudWatch Logs: {exc.response['Error']['Code']}), so "
+            f"Step Functions answers:\n     InvalidLoggingConfiguration: {SIZE_EXCEEDED}\n"
+            f"     (or, from older paths, AccessDeniedException: {NOT_AUTHORIZED})"
         )
     return "appended"
 

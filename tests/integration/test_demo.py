@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from vended_logs_policy.symptoms import SIZE_EXCEEDED
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -23,3 +25,5 @@ def test_demo_walks_the_whole_story() -> None:
     assert "demo finished: every step behaved as described" in result.stdout
     assert "3. after: 5053 -> 655 characters; Route 53 grant kept: True" in result.stdout
     assert "presigned URL in them: False" in result.stdout
+    # AND the failure is shown in Step Functions' own words, the ones people search for
+    assert f"InvalidLoggingConfiguration: {SIZE_EXCEEDED}" in result.stdout
