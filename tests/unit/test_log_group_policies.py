@@ -18,6 +18,7 @@ from vended_logs_policy.engine.policy import Options, ensure
 
 from . import oracle
 from .strategies import (
+    ACTIONS,
     ARN_BASE,
     SCOPE,
     SOURCE_CONDITIONS,
@@ -111,7 +112,7 @@ def _oracle(document: dict[str, Any], account: dict[str, Any], opts: Options) ->
     """The rule, from the oracle's primitives: prunable statements only; each resource taken by
     some account-level delivery grant that may absorb it."""
     found = oracle.statements_of(document)
-    delivery_actions = {a.lower() for a in oracle.ACTIONS}
+    delivery_actions = {a.lower() for a in ACTIONS}
     if not all(
         oracle.prunable(s) and {a.lower() for a in oracle.as_list(s["Action"])} <= delivery_actions
         for s in found
