@@ -157,16 +157,18 @@ class Target:
         """The region's resource policies, writes counted."""
         return TrackedPolicies(self.client("logs"), self.run.retry, self._wrote)
 
-    def backup_writer(self, folder: str, taken_by: str) -> Callable[[str, str | None], None]:
+    def backup_writer(self, folder: str, taken_by: str) -> Callable[..., None]:
         """A ``before_write`` that saves each replaced document in ``folder`` and reports it;
         once the run is interrupted it starts nothing (and so nothing is written)."""
         writer = BackupWriter(
             Path(folder), self.account, self.region, self.run.partition, taken_by, self._saved
         )
 
-        def before_write(name: str, replaced_text: str | None) -> None:
+        def before_write(
+            name: str, replaced_text: str | None, resource_arn: str | None = None
+        ) -> None:
             self.check()
-            writer(name, replaced_text)
+            writer(name, replaced_text, resource_arn)
 
         return before_write
 

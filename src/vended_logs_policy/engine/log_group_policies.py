@@ -34,7 +34,15 @@ from vended_logs_policy.engine.policy import DELIVERY_ACTIONS, DELIVERY_SERVICE,
 from vended_logs_policy.engine.scope import Scope
 from vended_logs_policy.errors import PolicyError
 
-__all__ = ["Grant", "Kind", "account_grants", "classify", "classify_text", "is_delivery_grant"]
+__all__ = [
+    "Grant",
+    "Kind",
+    "account_grants",
+    "classify",
+    "classify_text",
+    "is_delivery_grant",
+    "uncovered_in",
+]
 
 RESOURCE_LIMIT = 51200
 _ACTIONS = frozenset(a.lower() for a in DELIVERY_ACTIONS)
@@ -124,13 +132,19 @@ class _Context:
     source: bool
 
 
-def _statement_covered(statement: Mapping[str, Any], substitutes: bool, context: _Context) -> bool:
+def _uncovered(statement: Mapping[str, Any], substitutes: bool, context: _Context) -> list[str]:
     actions = _actions(statement)
     conditions = normal_conditions(statement)
-    return all(
-        not (substitutes and "${" in resource) and _covered(resource, actions, conditions, context)
+    return [
+        resource
         for resource in as_list(statement["Resource"])
-    )
+        if (substitutes and "${" in resource)
+        or not _covered(resource, actions, conditions, context)
+    ]
+
+
+def _statement_covered(statement: Mapping[str, Any], substitutes: bool, context: _Context) -> bool:
+    return not _uncovered(statement, substitutes, context)
 
 
 def classify(
@@ -158,3 +172,18 @@ def classify_text(text: str, grants: Sequence[Grant], scope: Scope, source: bool
     except PolicyError:
         return Kind.FOREIGN
     return classify(document, grants, scope, source)
+
+
+def uncovered_in(
+    document: Mapping[str, Any], grants: Sequence[Grant], scope: Scope, source: bool = True
+) -> list[dict[str, Any]]:
+    """For a document of delivery grants only: each statement cut to the resources no grant
+    covers (statements left with none dropped), conditions and all else kept as written."""
+    context = _Context(grants, scope, source)
+    substitutes = substitutes_variables(document)
+    cut = []
+    for statement in statements(document):
+        left = _uncovered(statement, substitutes, context)
+        if left:
+            cut.append({**statement, "Resource": left})
+    return cut
