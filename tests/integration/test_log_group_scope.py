@@ -14,11 +14,16 @@ from typing import Any
 
 import pytest
 
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ARN, NAME, ROUTE53, delivery_statement, document, seeded_document
-from local_aws.product import seed, stored_document, stored_policies
+from local_aws.product import product_clients, seed, stored_document, stored_policies
 from vended_logs_policy.adapters.logs import ResourcePolicies
 from vended_logs_policy.cli import main
+from vended_logs_policy.function.account_guard import AccountGuardHandler
+from vended_logs_policy.function.runtime import Runtime
+from vended_logs_policy.function.watch import WatchHandler
 
 REDUNDANT = f"{ARN}:/aws/vendedlogs/states/orders-Logs"
 CHANGING = f"{ARN}:/aws/vendedlogs/states/billing-Logs"
@@ -244,3 +249,66 @@ def test_per_log_group_policies_are_read_through_every_page(logs: LogsServer, li
     # THEN each comes with its ARN and revision
     assert [p.resource_arn.rsplit("/", 1)[1] for p in found] == ["a", "b", "c"]
     assert all(p.revision_id for p in found)
+
+
+def test_the_guard_answers_a_log_group_delivery_destination(
+    logs: LogsServer, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the grown policy
+    seed(logs, seeded_document())
+    runtime = Runtime(clients=product_clients(logs), sleep=lambda _: None)
+    # WHEN the hook runs before a V2 delivery destination for a log group under the prefix
+    handler = AccountGuardHandler(runtime, {})
+    answer = handler(load_event("hook-delivery-destination"), lambda_context)
+    # THEN it ensured the wildcard and reports the destination covered
+    assert answer["hookStatus"] == "SUCCESS", answer["message"]
+    assert answer["message"].startswith(f"policy {NAME} ensured: wrote")
+    assert [a["status"] for a in answer["annotations"]] == ["PASSED"]
+    # AND a destination outside the prefixes gets the state machines' remedy
+    event = load_event("hook-delivery-destination")
+    properties = event["requestData"]["targetModel"]["resourceProperties"]
+    properties["DestinationResourceArn"] = f"{ARN}:/custom/orders"
+    answer = handler(event, lambda_context)
+    (annotation,) = answer["annotations"]
+    assert annotation["status"] == "FAILED"
+    assert (
+        "/custom/orders to the bootstrap stack's LogGroupPrefixes"
+        in annotation["remediationMessage"]
+    )
+
+
+def test_the_guard_leaves_a_destination_that_is_not_a_log_group(
+    logs: LogsServer, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a delivery destination to an S3 bucket
+    event = load_event("hook-delivery-destination")
+    properties = event["requestData"]["targetModel"]["resourceProperties"]
+    properties["DestinationResourceArn"] = "arn:aws:s3:::orders-logs"
+    runtime = Runtime(clients=product_clients(logs), sleep=lambda _: None)
+    # WHEN the hook runs
+    answer = AccountGuardHandler(runtime, {})(event, lambda_context)
+    # THEN SUCCESS without a call to CloudWatch Logs
+    assert answer["hookStatus"] == "SUCCESS"
+    assert logs.calls == []
+
+
+def test_the_watch_emits_the_per_log_group_metrics(
+    logs: LogsServer, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the issue's account
+    build_account(logs)
+    # WHEN the watch measures
+    runtime = Runtime(clients=product_clients(logs), sleep=lambda _: None)
+    result = WatchHandler(runtime, {})(load_event("watch"), lambda_context)
+    # THEN it counts the per-log-group policies and the redundant ones
+    assert result["status"] == "SUCCESS", result
+    records = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    values = {
+        m["Name"]: r[m["Name"]]
+        for r in records
+        for m in r["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    assert values["LogGroupPolicyCount"] == [4.0]
+    assert values["RedundantLogGroupPolicies"] == [2.0]

@@ -15,6 +15,7 @@ from vended_logs_policy.errors import InvalidInputError
 
 MAX_MESSAGE = 1024
 ANNOTATION = "VendedLogsPolicyCoverage"
+DELIVERY_DESTINATION = "AWS::Logs::DeliveryDestination"
 
 
 def fit_message(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -34,12 +35,21 @@ class HookRequest:
     properties: Mapping[str, Any]
 
     def log_group_arns(self) -> list[str]:
-        """The CloudWatch Logs destinations of the state machine's LoggingConfiguration."""
+        """The CloudWatch Logs destinations of the state machine's LoggingConfiguration, or the
+        delivery destination's log group (vended logs V2)."""
+        if self.target_type == DELIVERY_DESTINATION:
+            return _destination_log_group(self.properties)
         config = self.properties.get("LoggingConfiguration")
         destinations = config.get("Destinations") if isinstance(config, Mapping) else None
         if not isinstance(destinations, list):
             return []
         return [arn for d in destinations if (arn := _log_group_arn(d))]
+
+
+def _destination_log_group(properties: Mapping[str, Any]) -> list[str]:
+    """A delivery destination's ``DestinationResourceArn`` when it names a log group."""
+    arn = properties.get("DestinationResourceArn")
+    return [arn] if isinstance(arn, str) and ":logs:" in arn and ":log-group:" in arn else []
 
 
 def _log_group_arn(destination: Any) -> str:
