@@ -23,3 +23,4 @@ def test_demo_walks_the_whole_story() -> None:
     assert "demo finished: every step behaved as described" in result.stdout
     assert "3. after: 5053 -> 655 characters; Route 53 grant kept: True" in result.stdout
     assert "presigned URL in them: False" in result.stdout
+    assert "a new delivery under the wildcard: no policy needed" in result.stdout
