@@ -174,6 +174,14 @@ def test_restore_puts_a_removed_policy_back_and_refuses_over_another(
     assert code == 0, data
     assert resource_policies(logs)[REDUNDANT]["policyDocument"] == removed_text
     assert "AWSLogDeliveryWrite" not in stored_policies(logs)
+    # AND the backup restore took (the log group held nothing) is not restored by deleting
+    (empty,) = [Path(p) for p in target_of(data)["backups"]]
+    assert json.loads(empty.read_text())["document"] is None
+    code, data, _ = cli("restore", str(empty), "--backup-dir", str(tmp_path))
+    assert code == 1
+    assert "restore never deletes one" in error_of(data)
+    assert "--expected-revision-id" in error_of(data)
+    assert REDUNDANT in resource_policies(logs)
     # AND when the log group holds another policy, restore refuses and writes nothing
     client = logs_client(logs, out_of_band=True)
     held = resource_policies(logs)[REDUNDANT]
@@ -271,6 +279,8 @@ def test_the_guard_answers_a_log_group_delivery_destination(
     answer = handler(event, lambda_context)
     (annotation,) = answer["annotations"]
     assert annotation["status"] == "FAILED"
+    assert "a policy on the log group itself" in annotation["statusMessage"]
+    assert "Step Functions" not in answer["message"]
     assert (
         "/custom/orders to the bootstrap stack's LogGroupPrefixes"
         in annotation["remediationMessage"]

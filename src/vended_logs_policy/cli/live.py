@@ -16,7 +16,7 @@ from typing import Any
 
 from vended_logs_policy.adapters.clients import Clients, Timeouts
 from vended_logs_policy.adapters.ec2 import Regions
-from vended_logs_policy.adapters.logs import ResourcePolicies
+from vended_logs_policy.adapters.logs import LogGroupPolicy, ResourcePolicies
 from vended_logs_policy.adapters.organizations import Organization
 from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.adapters.sts import Identity, SecurityTokens, clients_for, role_arn
@@ -121,6 +121,25 @@ class TrackedPolicies(ResourcePolicies):
         """Write, then count the write."""
         super().put(name, text)
         self._on_write()
+
+    def delete(self, name: str) -> None:
+        """Delete an account-level policy (``apply --absorb``), then count it as a write."""
+        super().delete(name)
+        self._on_write()
+
+    def put_log_group_policy(self, policy: LogGroupPolicy, expected: str | None) -> str | None:
+        """Write a per-log-group policy; count it when it was not refused."""
+        refused = super().put_log_group_policy(policy, expected)
+        if refused is None:
+            self._on_write()
+        return refused
+
+    def delete_log_group_policy(self, policy: LogGroupPolicy) -> str | None:
+        """Delete a per-log-group policy (``tidy``); count it when it was not refused."""
+        refused = super().delete_log_group_policy(policy)
+        if refused is None:
+            self._on_write()
+        return refused
 
 
 @dataclass

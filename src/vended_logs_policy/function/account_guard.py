@@ -152,7 +152,12 @@ def _covered_answer(
     else:
         state = f"policy {result.name} already compliant ({outcome.length} characters), no write"
     annotations, uncovered = coverage_annotations(
-        request.log_group_arns(), result.documents(), scope, result.name, settings.options
+        request.log_group_arns(),
+        result.documents(),
+        scope,
+        result.name,
+        settings.options,
+        appends=request.target_type != DELIVERY_DESTINATION,
     )
     message = state if not uncovered else f"{state}; {'; '.join(uncovered)}"
     return HookResponse.success(message, request.token, annotations)

@@ -1,7 +1,8 @@
 """``restore FILE`` of a per-log-group policy's backup (taken by ``tidy``): put it back on its log
 group with ``resourceArn``, expecting no policy there (``expectedRevisionId`` null) or the same
 policy at the revision just read. A log group holds one policy: when it holds another one, restore
-refuses and says so (nothing written).
+refuses and says so (nothing written). A backup recording no policy is not restored by deleting
+one: restore says how to delete it by hand.
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ def _refuse_other(backup: Backup, arn: str, held: LogGroupPolicy) -> InvalidInpu
     )
 
 
+def _refuse_delete(
+    target: Target, backup: Backup, arn: str, held: LogGroupPolicy
+) -> InvalidInputError:
+    return InvalidInputError(
+        f"the backup records that log group {arn} held no policy; restore never deletes one: "
+        "to go back to none, delete it by hand: aws logs delete-resource-policy --policy-name "
+        f"{held.name} --resource-arn {arn} --expected-revision-id {held.revision_id} "
+        f"--region {target.region}"
+    )
+
+
 def _result(target: Target, outcome: tuple[Status, int, str], data: dict[str, Any]) -> TargetResult:
     status, code, summary = outcome
     data["backups"] = [str(p) for p in target.backups]
@@ -48,6 +60,16 @@ def _put(target: Target, backup: Backup, arn: str, held: LogGroupPolicy | None) 
         )
 
 
+def _as_in_backup(target: Target, backup: Backup, arn: str, held: LogGroupPolicy | None) -> bool:
+    """Whether the log group already holds what the backup does; raises when restoring it
+    would replace another policy or delete one."""
+    if held is not None and held.name != backup.policy_name:
+        raise _refuse_other(backup, arn, held)
+    if backup.document is None and held is not None:
+        raise _refuse_delete(target, backup, arn, held)
+    return backup.document is None or (held is not None and held.text == backup.document)
+
+
 def restore_log_group(
     target: Target, backup: Backup, source: str, *, backup_dir: str, dry_run: bool
 ) -> TargetResult:
@@ -61,9 +83,7 @@ def restore_log_group(
         "taken_at": backup.taken_at,
     }
     held = _current(target.policies(), arn)
-    if held is not None and held.name != name:
-        raise _refuse_other(backup, arn, held)
-    if backup.document is None or (held is not None and held.text == backup.document):
+    if _as_in_backup(target, backup, arn, held):
         same = f"{name} on {arn}: already as in the backup"
         return _result(target, (Status.UNCHANGED, EXIT_OK, same), data)
     if dry_run:
