@@ -322,3 +322,18 @@ def test_the_watch_emits_the_per_log_group_metrics(
     }
     assert values["LogGroupPolicyCount"] == [4.0]
     assert values["RedundantLogGroupPolicies"] == [2.0]
+
+
+def test_audit_text_names_the_kinds_and_the_remedies(logs: LogsServer) -> None:
+    # GIVEN the account
+    build_account(logs)
+    out, err = io.StringIO(), io.StringIO()
+    # WHEN audit prints for people
+    code = main(["audit"], out=out, err=err)
+    # THEN it counts each kind, names the redundant ones and the policy that could fold in
+    text = out.getvalue()
+    assert code == 0, err.getvalue()
+    assert "2 redundant under the wildcard, 1 delivery with an uncovered grant, 1 foreign" in text
+    assert f"redundant (tidy removes it): {REDUNDANT}" in text
+    assert "log groups whose one policy slot a delivery-only policy takes: 3" in text
+    assert f"apply --absorb {OTHER} frees its slot" in text
