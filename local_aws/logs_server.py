@@ -26,13 +26,15 @@ is a WSGI middleware in front of moto that adds these rules, from the service's 
 - Scope: ``DescribeResourcePolicies`` honours ``policyScope`` (``ACCOUNT``, the default, or
   ``RESOURCE``; anything else is ``InvalidParameterException``). Account-level policies come from
   moto and carry ``policyScope: ACCOUNT``; per-log-group policies (2026: new log deliveries may get
-  one) are the list ``server.resource_scoped`` that a test fills in, since moto has none.
+  one) are kept by this layer, since moto has none: ``resourceArn`` on Put, Describe and Delete,
+  a new ``revisionId`` on every write, ``expectedRevisionId`` checked, one policy per log group,
+  their 51,200 limit, and ``server.deliver_to(arn)`` for the policy the service creates with a
+  delivery (see ``local_aws.log_group_policies`` for what is modelled and from which source).
+  ``server.resource_scoped`` is their list (a test may append raw entries).
 
-Not modelled (moto 5.2 ignores them and so does this layer): writing per-log-group policies
-(``resourceArn`` on ``PutResourcePolicy``), ``revisionId``/``expectedRevisionId`` (moto returns no
-revision id), and
-``OperationAbortedException`` from concurrent writers: inject that with ``faults`` and model another
-writer with ``hooks`` and an out-of-band client.
+Not modelled: account-level policies have no revision ids (moto returns none, as AWS), and
+``OperationAbortedException`` from concurrent writers to account-level policies: inject that with
+``faults`` and model another writer with ``hooks`` and an out-of-band client.
 
 Errors use the JSON 1.1 protocol: HTTP 400 (or the fault's status), ``Content-Type:
 application/x-amz-json-1.1`` and the body ``{"__type": "<Code>", "message": "..."}``; botocore takes
@@ -64,6 +66,13 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from local_aws.log_group_policies import (
+    DELIVERY_POLICY_NAME,
+    LogGroupPolicies,
+    PolicyRefused,
+    covered_by_account,
+    delivery_document,
+)
 from local_aws.loopback import LoopbackServer
 
 if TYPE_CHECKING:
@@ -346,7 +355,8 @@ class StrictLayer:
         self.hooks = Hooks()
         self.log = _CallLog()
         self._put_lock = threading.Lock()
-        self.resource_scoped: list[dict[str, Any]] = []
+        self.log_groups = LogGroupPolicies()
+        self.resource_scoped = self.log_groups.stored
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Handle one request."""
@@ -385,6 +395,8 @@ class StrictLayer:
     def _dispatch(
         self, operation: str, request: dict[str, Any], environ: dict[str, Any]
     ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if "resourceArn" in request and operation in _PER_LOG_GROUP:
+            return _per_log_group(self.log_groups, operation, request)
         if operation == "PutResourcePolicy":
             # Check-then-write must not interleave with another put, or two writers could
             # both see 9 policies and both create a 10th and 11th.
@@ -439,7 +451,7 @@ class StrictLayer:
         if scope == "ACCOUNT":
             policies = [p | {"policyScope": "ACCOUNT"} for p in self._all_policies(environ)]
         else:
-            policies = [dict(p) for p in self.resource_scoped]
+            policies = self.log_groups.listed(request.get("resourceArn"))
         if offset > len(policies):
             raise ServiceError("InvalidParameterException", "The specified nextToken is invalid.")
         size = len(policies) - offset
@@ -520,6 +532,21 @@ class StrictLayer:
         return actions[0] if actions else None
 
 
+_PER_LOG_GROUP: Final = ("PutResourcePolicy", "DeleteResourcePolicy")
+
+
+def _per_log_group(
+    store: LogGroupPolicies, operation: str, request: dict[str, Any]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Put or Delete of a per-log-group policy, answered by the strict layer (moto has none)."""
+    try:
+        answer = store.put(request) if operation == "PutResourcePolicy" else store.delete(request)
+    except PolicyRefused as refused:
+        raise ServiceError(refused.code, refused.message) from refused
+    payload = json.dumps(answer).encode()
+    return 200, _json_headers(payload), payload
+
+
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -569,7 +596,7 @@ class LogsServer(LoopbackServer):
         layer.faults.clear()
         layer.hooks.clear()
         layer.rules.restore_defaults()
-        layer.resource_scoped.clear()
+        layer.log_groups.clear()
         request = urllib.request.Request(f"{self.url}/moto-api/reset", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
@@ -590,6 +617,27 @@ class LogsServer(LoopbackServer):
     def resource_scoped(self) -> list[dict[str, Any]]:
         """Per-log-group policies that ``DescribeResourcePolicies`` returns for RESOURCE scope."""
         return self._started().resource_scoped
+
+    @property
+    def log_groups(self) -> LogGroupPolicies:
+        """The per-log-group policies the strict layer keeps (``document_limit`` is mutable)."""
+        return self._started().log_groups
+
+    def deliver_to(self, log_group_arn: str) -> dict[str, Any] | None:
+        """Set up a log delivery to the log group as the service does since 2026: no policy when
+        an account-level statement grants delivery to it through a wildcard, otherwise a new
+        per-log-group policy (returned). Made out of band: not recorded, no faults or hooks."""
+        region = log_group_arn.split(":")[3]
+        client = logs_client(self, region, out_of_band=True)
+        account = client.describe_resource_policies()["resourcePolicies"]
+        if covered_by_account([p["policyDocument"] for p in account], log_group_arn):
+            return None
+        put = client.put_resource_policy(
+            policyName=DELIVERY_POLICY_NAME,
+            policyDocument=delivery_document(log_group_arn),
+            resourceArn=log_group_arn,
+        )
+        return dict(put["resourcePolicy"])
 
     @property
     def rules(self) -> ServiceRules:

@@ -207,6 +207,38 @@ def account_guard(server: LogsServer) -> list[str]:
     return failures
 
 
+def per_log_group_policies(server: LogsServer) -> list[str]:
+    """2026: new deliveries get a policy on the log group unless the account-level wildcard
+    covers it; tidy removes the ones the wildcard makes redundant."""
+    server.reset()
+    seed_grown(server)
+    failures: list[str] = []
+    print("\n6. since 2026: per-log-group policies (new deliveries, no wildcard yet)")
+    base = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+    groups = [
+        f"{base}/aws/vendedlogs/states/Orders-Logs",
+        f"{base}/aws/vendedlogs/states/Billing-Logs",
+        f"{base}aws-waf-logs-shop",
+    ]
+    for group in groups:
+        created = server.deliver_to(group)
+        print(f"   delivery to {group}: " + ("a policy on the log group" if created else "none"))
+    cli(server, "audit")
+    if cli(server, "tidy") != 0:
+        failures.append("tidy should exit 0")
+    left = logs_client(server, out_of_band=True).describe_resource_policies(policyScope="RESOURCE")[
+        "resourcePolicies"
+    ]
+    print(f"   per-log-group policies left: {[p['resourceArn'] for p in left]}")
+    if [p["resourceArn"] for p in left] != groups[2:]:
+        failures.append("tidy should remove the two under the wildcard and keep the WAF one")
+    again = server.deliver_to(f"{base}/aws/vendedlogs/states/Shipping-Logs")
+    print(f"   a new delivery under the wildcard: {'a policy' if again else 'no policy needed'}")
+    if again is not None:
+        failures.append("a delivery under the wildcard should get no per-log-group policy")
+    return failures
+
+
 def main() -> int:
     """Walk the story; exit non-zero if any step does not behave as the README says."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
@@ -241,6 +273,7 @@ def main() -> int:
 
         failures.extend(custom_resource_lifecycle(server))
         failures.extend(account_guard(server))
+        failures.extend(per_log_group_policies(server))
 
     if failures:
         print("\nDEMO FAILED: " + "; ".join(failures))

@@ -19,7 +19,7 @@ from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
 from vended_logs_policy.adapters.retry import REFUSED_CREDENTIAL_CODES
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import Advice, advise, summarise
-from vended_logs_policy.engine.policy import Options, Outcome, Scope
+from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
     ConcurrentModificationError,
@@ -27,6 +27,7 @@ from vended_logs_policy.errors import (
     QuotaExceededError,
     RejectedError,
 )
+from vended_logs_policy.log_groups import LogGroupReport, report
 
 ACCOUNT_POLICY_QUOTA = 10
 
@@ -121,10 +122,12 @@ class PolicyAudit:
 
 @dataclass(frozen=True)
 class Audit:
-    """Every account-level policy of a region, and the number of per-log-group policies."""
+    """Every account-level policy of a region, and the number of per-log-group policies
+    (``log_groups``: each of them classified, and the account-level policies that could fold in)."""
 
     policies: list[PolicyAudit]
     per_log_group: int
+    log_groups: LogGroupReport | None = None
 
     @property
     def documents(self) -> list[dict[str, Any]]:
@@ -171,10 +174,14 @@ class PolicyService:
             self._wait_before_round(name, rounds)
         raise _kept_changing(name, self.policies.retry.attempts)
 
-    def audit(self, scope: Scope, options: Options) -> Audit:
-        """Every account-level policy with its length and what the wildcard would absorb."""
-        rows = [_audit_one(stored, scope, options) for stored in self.policies.account_policies()]
-        return Audit(rows, len(self.policies.describe("RESOURCE")))
+    def audit(self, scope: Scope, options: Options, name: str = DEFAULT_POLICY_NAME) -> Audit:
+        """Every account-level policy with its length and what the wildcard would absorb, and
+        every per-log-group policy against the account-level grants as ensuring ``name`` makes
+        them."""
+        stored = self.policies.account_policies()
+        rows = [_audit_one(policy, scope, options) for policy in stored]
+        found = report(self.policies.log_group_policies(), stored, name, scope, options)
+        return Audit(rows, len(found.policies), found)
 
     def _write(
         self,

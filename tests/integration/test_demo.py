@@ -27,3 +27,4 @@ def test_demo_walks_the_whole_story() -> None:
     assert "presigned URL in them: False" in result.stdout
     # AND the failure is shown in Step Functions' own words, the ones people search for
     assert f"InvalidLoggingConfiguration: {SIZE_EXCEEDED}" in result.stdout
+    assert "a new delivery under the wildcard: no policy needed" in result.stdout

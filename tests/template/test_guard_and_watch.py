@@ -274,7 +274,7 @@ def test_account_guard_hook_targets_state_machine_writes_before_provisioning(
     assert props["TargetFilters"] == {
         "Actions": ["CREATE", "UPDATE"],
         "InvocationPoints": ["PRE_PROVISION"],
-        "TargetNames": [STATE_MACHINE],
+        "TargetNames": [STATE_MACHINE, "AWS::Logs::DeliveryDestination"],
     }
     assert "StackFilters" not in props
 

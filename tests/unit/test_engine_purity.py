@@ -6,7 +6,16 @@ import json
 import subprocess
 import sys
 
-MODULES = ("causes", "conditions", "document", "explain", "glob", "policy", "scope")
+MODULES = (
+    "causes",
+    "conditions",
+    "document",
+    "explain",
+    "glob",
+    "log_group_policies",
+    "policy",
+    "scope",
+)
 
 
 def test_the_engine_imports_no_aws_library() -> None:

@@ -2,7 +2,8 @@
 
 A backup is one JSON file named ``<account>_<region>_<policy>_<UTC timestamp>.json`` holding the
 exact stored text (``document``, null when the policy did not exist) and what is needed to put it
-back: account, region, partition, policy name, when and by which command it was taken. The file is
+back: account, region, partition, policy name, when and by which command it was taken; a
+per-log-group policy's backup also holds its log group's ``resource_arn``. The file is
 written and flushed to disk before the write it precedes; if it cannot be written, nothing is.
 """
 
@@ -42,10 +43,12 @@ class Backup:
     taken_by: str
     existed: bool
     document: str | None
+    resource_arn: str | None = None  # a per-log-group policy's log group
 
     def as_json(self) -> dict[str, Any]:
         """The file's content."""
-        return {
+        scoped = {} if self.resource_arn is None else {"resource_arn": self.resource_arn}
+        return scoped | {
             "format": FORMAT,
             "version": VERSION,
             "account": self.account,
@@ -104,8 +107,11 @@ class BackupWriter:
     on_saved: Callable[[Path], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def __call__(self, name: str, replaced_text: str | None) -> None:
-        """Save the document about to be replaced (None: the policy does not exist yet)."""
+    def __call__(
+        self, name: str, replaced_text: str | None, resource_arn: str | None = None
+    ) -> None:
+        """Save the document about to be replaced (None: the policy does not exist yet);
+        ``resource_arn``: the log group of a per-log-group policy."""
         taken_at, stamp = _stamp(self.clock())
         backup = Backup(
             self.account,
@@ -116,6 +122,7 @@ class BackupWriter:
             self.taken_by,
             replaced_text is not None,
             replaced_text,
+            resource_arn,
         )
         self.on_saved(save(self.folder, backup, stamp))
 
@@ -125,6 +132,12 @@ def _field[T](data: dict[str, Any], key: str, kind: type[T]) -> T:
     if not isinstance(value, kind):
         raise InvalidInputError(f"field {key!r} must be a {kind.__name__}")
     return value
+
+
+def _optional(data: dict[str, Any], key: str) -> str | None:
+    if data.get(key) is None:
+        return None
+    return _field(data, key, str)
 
 
 def _parse(data: Any) -> Backup:
@@ -142,6 +155,7 @@ def _parse(data: Any) -> Backup:
         str(data.get("taken_by", "")),
         _field(data, "existed", bool),
         document if isinstance(document, str) else None,
+        _optional(data, "resource_arn"),
     )
     _check(backup, document)
     return backup

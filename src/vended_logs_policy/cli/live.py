@@ -16,7 +16,7 @@ from typing import Any
 
 from vended_logs_policy.adapters.clients import Clients, Timeouts
 from vended_logs_policy.adapters.ec2 import Regions
-from vended_logs_policy.adapters.logs import ResourcePolicies
+from vended_logs_policy.adapters.logs import LogGroupPolicy, ResourcePolicies
 from vended_logs_policy.adapters.organizations import Organization
 from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.adapters.sts import Identity, SecurityTokens, clients_for, role_arn
@@ -127,6 +127,25 @@ class TrackedPolicies(ResourcePolicies):
         super().put(name, text)
         self._on_write()
 
+    def delete(self, name: str) -> None:
+        """Delete an account-level policy (``apply --absorb``), then count it as a write."""
+        super().delete(name)
+        self._on_write()
+
+    def put_log_group_policy(self, policy: LogGroupPolicy, expected: str | None) -> str | None:
+        """Write a per-log-group policy; count it when it was not refused."""
+        refused = super().put_log_group_policy(policy, expected)
+        if refused is None:
+            self._on_write()
+        return refused
+
+    def delete_log_group_policy(self, policy: LogGroupPolicy) -> str | None:
+        """Delete a per-log-group policy (``tidy``); count it when it was not refused."""
+        refused = super().delete_log_group_policy(policy)
+        if refused is None:
+            self._on_write()
+        return refused
+
 
 @dataclass
 class Target:
@@ -162,16 +181,18 @@ class Target:
         """The region's resource policies, writes counted."""
         return TrackedPolicies(self.client("logs"), self.run.retry, self._wrote)
 
-    def backup_writer(self, folder: str, taken_by: str) -> Callable[[str, str | None], None]:
+    def backup_writer(self, folder: str, taken_by: str) -> Callable[..., None]:
         """A ``before_write`` that saves each replaced document in ``folder`` and reports it;
         once the run is interrupted it starts nothing (and so nothing is written)."""
         writer = BackupWriter(
             Path(folder), self.account, self.region, self.run.partition, taken_by, self._saved
         )
 
-        def before_write(name: str, replaced_text: str | None) -> None:
+        def before_write(
+            name: str, replaced_text: str | None, resource_arn: str | None = None
+        ) -> None:
             self.check()
-            writer(name, replaced_text)
+            writer(name, replaced_text, resource_arn)
 
         return before_write
 

@@ -25,6 +25,7 @@ COUNTED: dict[str, tuple[Status, str]] = {
     "apply": (Status.WRITTEN, "written"),
     "audit": (Status.FINDINGS, "with findings"),
     "restore": (Status.RESTORED, "restored"),
+    "tidy": (Status.WRITTEN, "tidied"),
 }
 
 

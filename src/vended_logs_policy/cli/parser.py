@@ -18,7 +18,7 @@ from vended_logs_policy.errors import InvalidInputError
 PROG = "vended-logs-policy"
 DEFAULT_ROLE = "OrganizationAccountAccessRole"
 DEFAULT_BACKUP_DIR = "vended-logs-policy-backups"
-COMMANDS = ("plan", "apply", "audit", "render", "restore")
+COMMANDS = ("plan", "apply", "audit", "render", "restore", "tidy")
 
 
 class UsageError(InvalidInputError):
@@ -104,6 +104,7 @@ def build_parser() -> Parser:
     _audit(sub)
     _render(sub)
     _restore(sub)
+    _tidy(sub)
     return parser
 
 
@@ -132,6 +133,12 @@ def _apply(sub: Any) -> None:
     _policy(apply)
     apply.add_argument(
         "--dry-run", action="store_true", help="plan only: write nothing, exit 0 either way"
+    )
+    apply.add_argument(
+        "--absorb",
+        metavar="NAME",
+        help="also fold this other account-level policy (delivery grants only) into the policy "
+        "and delete it, freeing a slot of the region's 10; both are backed up first",
     )
     _backup_dir(apply)
 
@@ -199,6 +206,20 @@ def _restore(sub: Any) -> None:
     )
     _connection(restore)
     _backup_dir(restore)
+
+
+def _tidy(sub: Any) -> None:
+    tidy = _command(sub, "tidy", "ensure the policy (as apply), then delete each per-log-group "
+                    "policy its wildcard makes redundant, each backed up first")  # fmt: skip
+    _targets(tidy)
+    _connection(tidy)
+    _policy(tidy)
+    tidy.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be removed: write and delete nothing, exit 0",
+    )
+    _backup_dir(tidy)
 
 
 def _targets(command: Parser) -> None:
@@ -282,6 +303,10 @@ def _backup_dir(command: Parser) -> None:
 def parse(argv: list[str]) -> argparse.Namespace:
     """Parse and check the options that depend on each other."""
     args = build_parser().parse_args(argv)
-    if args.command in ("plan", "apply", "audit") and args.role_name and args.accounts is None:
+    if (
+        args.command in ("plan", "apply", "audit", "tidy")
+        and args.role_name
+        and args.accounts is None
+    ):
         raise UsageError("--role-name needs --accounts")
     return args

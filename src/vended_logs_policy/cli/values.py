@@ -18,7 +18,12 @@ ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 ROLE_PART = r"[\w+=,.@-]+"
 ROLE_NAME = re.compile(rf"^{ROLE_PART}(/{ROLE_PART})*$")
 MAX_ROLE_NAME = 512
-FAIL_ON: Final = ("over-limit", "near-limit", "uncovered-state-machines")
+FAIL_ON: Final = (
+    "over-limit",
+    "near-limit",
+    "uncovered-state-machines",
+    "redundant-log-group-policies",
+)
 
 
 @dataclass(frozen=True)

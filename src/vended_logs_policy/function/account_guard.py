@@ -2,7 +2,9 @@
 
 Before any ``AWS::StepFunctions::StateMachine`` is created or updated (from any stack, any tool,
 or the Cloud Control API), it ensures the policy, then checks the state machine's CloudWatch Logs
-destinations against the account's grants. It answers within ``ANSWER_WITHIN`` seconds of its
+destinations against the account's grants. An ``AWS::Logs::DeliveryDestination`` (vended logs V2)
+whose ``DestinationResourceArn`` is a log group gets the same answers; one to S3 or Firehose gets
+SUCCESS with no AWS call. It answers within ``ANSWER_WITHIN`` seconds of its
 start (CloudFormation waits 30), whatever the service does:
 
 - SUCCESS: the policy is right (an uncovered destination is reported, not refused: Step Functions
@@ -26,6 +28,7 @@ from aws_lambda_powertools import Logger
 from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.errors import VendedLogsPolicyError
 from vended_logs_policy.function.hook_protocol import (
+    DELIVERY_DESTINATION,
     HookRequest,
     HookResponse,
     coverage_annotations,
@@ -39,6 +42,7 @@ from vended_logs_policy.symptoms import full_policy_symptoms
 logger = Logger(service="vended-logs-policy")
 
 GUARDED_TYPE = "AWS::StepFunctions::StateMachine"
+GUARDED_TYPES = frozenset({GUARDED_TYPE, DELIVERY_DESTINATION})
 GUARDED_POINTS = frozenset({"CREATE_PRE_PROVISION", "UPDATE_PRE_PROVISION"})
 ANSWER_WITHIN = 25.0  # seconds from the start; CloudFormation waits 30
 ANSWER_MARGIN = 1.0  # kept back to build and return the answer
@@ -80,7 +84,7 @@ class AccountGuardHandler:
             target_logical_id=request.logical_id,
             stack_id=request.stack_id,
         )
-        if request.target_type != GUARDED_TYPE or request.invocation_point not in GUARDED_POINTS:
+        if not _guarded(request):
             message = f"nothing to do for {request.invocation_point} of {request.target_type}"
             return HookResponse.success(message, request.token).body()
         return self._guard(request, context, started).body()
@@ -129,6 +133,13 @@ class AccountGuardHandler:
         return result
 
 
+def _guarded(request: HookRequest) -> bool:
+    """A create or update of a state machine, or of a delivery destination that is a log group."""
+    if request.target_type not in GUARDED_TYPES or request.invocation_point not in GUARDED_POINTS:
+        return False
+    return request.target_type != DELIVERY_DESTINATION or bool(request.log_group_arns())
+
+
 def _covered_answer(
     request: HookRequest, result: EnsureResult, scope: Scope, settings: Settings
 ) -> HookResponse:
@@ -141,7 +152,12 @@ def _covered_answer(
     else:
         state = f"policy {result.name} already compliant ({outcome.length} characters), no write"
     annotations, uncovered = coverage_annotations(
-        request.log_group_arns(), result.documents(), scope, result.name, settings.options
+        request.log_group_arns(),
+        result.documents(),
+        scope,
+        result.name,
+        settings.options,
+        appends=request.target_type != DELIVERY_DESTINATION,
     )
     message = state if not uncovered else f"{state}; {'; '.join(uncovered)}"
     return HookResponse.success(message, request.token, annotations)

@@ -15,6 +15,7 @@ from vended_logs_policy.errors import InvalidInputError
 
 MAX_MESSAGE = 1024
 ANNOTATION = "VendedLogsPolicyCoverage"
+DELIVERY_DESTINATION = "AWS::Logs::DeliveryDestination"
 
 
 def fit_message(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -34,12 +35,21 @@ class HookRequest:
     properties: Mapping[str, Any]
 
     def log_group_arns(self) -> list[str]:
-        """The CloudWatch Logs destinations of the state machine's LoggingConfiguration."""
+        """The CloudWatch Logs destinations of the state machine's LoggingConfiguration, or the
+        delivery destination's log group (vended logs V2)."""
+        if self.target_type == DELIVERY_DESTINATION:
+            return _destination_log_group(self.properties)
         config = self.properties.get("LoggingConfiguration")
         destinations = config.get("Destinations") if isinstance(config, Mapping) else None
         if not isinstance(destinations, list):
             return []
         return [arn for d in destinations if (arn := _log_group_arn(d))]
+
+
+def _destination_log_group(properties: Mapping[str, Any]) -> list[str]:
+    """A delivery destination's ``DestinationResourceArn`` when it names a log group."""
+    arn = properties.get("DestinationResourceArn")
+    return [arn] if isinstance(arn, str) and ":logs:" in arn and ":log-group:" in arn else []
 
 
 def _log_group_arn(destination: Any) -> str:
@@ -119,8 +129,11 @@ def coverage_annotations(
     scope: Scope,
     policy_name: str,
     options: Options,
+    *,
+    appends: bool = True,
 ) -> tuple[list[dict[str, str]], list[str]]:
-    """One annotation per destination, and a sentence for each one no grant covers."""
+    """One annotation per destination, and a sentence for each one no grant covers
+    (``appends``: Step Functions appends the ARN; else a V2 delivery gets a log-group policy)."""
     annotations: list[dict[str, str]] = []
     uncovered: list[str] = []
     for arn in arns:
@@ -128,15 +141,21 @@ def coverage_annotations(
         if target is not None and grants_delivery_to(documents, target, scope):
             annotations.append(_passed(arn))
             continue
-        problem = _uncovered(arn, target, policy_name)
+        problem = _uncovered(arn, target, policy_name, appends)
         uncovered.append(f"{problem}; {_remedy(arn, options)}" if target else problem)
         annotations.append(_failed(problem, _remedy(arn, options)))
     return annotations, uncovered
 
 
-def _uncovered(arn: str, target: str | None, policy_name: str) -> str:
+def _uncovered(arn: str, target: str | None, policy_name: str, appends: bool = True) -> str:
     if target is None:
         return f"destination {arn} is not a CloudWatch Logs log group ARN"
+    if not appends:
+        return (
+            f"log group {arn} is covered by no grant to delivery.logs.amazonaws.com: CloudWatch "
+            "Logs will give the new delivery a policy on the log group itself, taking its one "
+            "policy slot"
+        )
     return (
         f"log group {arn} is covered by no grant to delivery.logs.amazonaws.com: Step Functions "
         f"will append its ARN to policy {policy_name}"

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from vended_logs_policy.engine.log_group_policies import Kind
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.errors import VendedLogsPolicyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
@@ -55,7 +56,18 @@ def emit(audit: Audit, namespace: str = NAMESPACE) -> dict[str, Any]:
         "account_policy_count": len(audit.policies),
         "quota": ACCOUNT_POLICY_QUOTA,
         "per_log_group_policies": audit.per_log_group,
+        **_log_group_metrics(audit, namespace),
     }
+
+
+def _log_group_metrics(audit: Audit, namespace: str) -> dict[str, Any]:
+    """``LogGroupPolicyCount`` and ``RedundantLogGroupPolicies`` (those ``tidy`` would remove)."""
+    redundant = 0 if audit.log_groups is None else len(audit.log_groups.arns(Kind.REDUNDANT))
+    metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    metrics.add_metric(name="LogGroupPolicyCount", unit=MetricUnit.Count, value=audit.per_log_group)
+    metrics.add_metric(name="RedundantLogGroupPolicies", unit=MetricUnit.Count, value=redundant)
+    metrics.flush_metrics()
+    return {"redundant_log_group_policies": redundant}
 
 
 class WatchHandler:
@@ -80,7 +92,7 @@ class WatchHandler:
             settings = Settings.from_env(self._environ)
             scope = scope_of(context)
             service = self.runtime.service(scope, self.runtime.deadline(context))
-            measured = emit(service.audit(scope, settings.options))
+            measured = emit(service.audit(scope, settings.options, settings.policy_name))
         except VendedLogsPolicyError as exc:
             logger.error("watch failed", extra={"reason": str(exc)})
             return {"status": "FAILED", "reason": str(exc)}

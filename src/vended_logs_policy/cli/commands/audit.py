@@ -1,7 +1,8 @@
 """``audit``: every resource policy of one target against the limit, and uncovered state machines.
 
 Findings: ``over-limit`` (a policy over 5120 characters), ``near-limit`` (over 80% of it, so an
-over-limit policy is near the limit too) and ``uncovered-state-machines``. ``--fail-on`` names the
+over-limit policy is near the limit too), ``uncovered-state-machines`` and
+``redundant-log-group-policies`` (see ``log_group_report``). ``--fail-on`` names the
 findings that make the target exit 2.
 """
 
@@ -11,6 +12,11 @@ from collections.abc import Collection
 from typing import Any
 
 from vended_logs_policy.adapters.stepfunctions import StateMachines
+from vended_logs_policy.cli.commands.log_group_report import (
+    log_group_data,
+    log_group_findings,
+    log_group_lines,
+)
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult, plural
 from vended_logs_policy.cli.settings import PolicySettings
@@ -111,7 +117,7 @@ def audit_target(
     target: Target, settings: PolicySettings, *, state_machines: bool, fail_on: Collection[str]
 ) -> TargetResult:
     """List the policies with their lengths; exit 2 when a finding of ``fail_on`` is present."""
-    audit = PolicyService(target.policies()).audit(target.scope, settings.options)
+    audit = PolicyService(target.policies()).audit(target.scope, settings.options, settings.name)
     rows = [_row(item, target.scope, settings.options) for item in audit.policies]
     data: dict[str, Any] = {
         "limit": CLASSIC_LIMIT,
@@ -121,13 +127,15 @@ def audit_target(
     }
     lines = [line for row in rows for line in _row_lines(row)]
     lines += [*_quota_lines(len(rows)), f"  per-log-group policies: {audit.per_log_group}"]
+    data |= log_group_data(audit.log_groups)
+    lines += log_group_lines(audit.log_groups)
     machines = None
     if state_machines:
         machines = uncovered_state_machines(target, audit.documents)
         data["uncovered_state_machines"] = machines
         lines.append(f"  state machines logging to log groups no grant covers: {len(machines)}")
         lines.extend(f"    {m['name']}: {m['log_group']}" for m in machines)
-    present = findings(rows, machines)
+    present = findings(rows, machines) + log_group_findings(audit.log_groups)
     failing = [f for f in present if f in fail_on]
     data |= {"findings": present, "failing": failing}
     if present:

@@ -1,4 +1,4 @@
-"""The live commands (plan, apply, audit, restore): connect, choose the targets, run, report.
+"""The live commands (plan, apply, audit, restore, tidy): connect, choose the targets, run, report.
 
 Importing this module imports boto3 (through ``cli.live``); ``main`` imports it only for them.
 """
@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from vended_logs_policy.cli import backup as backups
+from vended_logs_policy.cli.commands.absorb import absorb_target
 from vended_logs_policy.cli.commands.apply import apply_target
 from vended_logs_policy.cli.commands.audit import audit_target
 from vended_logs_policy.cli.commands.plan import plan_target
 from vended_logs_policy.cli.commands.restore import restore_target
+from vended_logs_policy.cli.commands.tidy import tidy_target
 from vended_logs_policy.cli.interrupt import Interruption
 from vended_logs_policy.cli.live import AwsRun, Target, connect, organisation_accounts
 from vended_logs_policy.cli.output import emit, emit_failure
@@ -56,8 +58,13 @@ def _policy_job(args: argparse.Namespace) -> Job:
     work: Work
     if args.command == "plan":
         work = lambda target: plan_target(target, settings)  # noqa: E731
-    elif args.command == "apply":
-        work = lambda target: apply_target(  # noqa: E731
+    elif args.command == "apply" and args.absorb is not None and not args.dry_run:
+        work = lambda target: absorb_target(  # noqa: E731
+            target, settings, args.absorb, backup_dir=args.backup_dir
+        )
+    elif args.command in ("apply", "tidy"):
+        run = apply_target if args.command == "apply" else tidy_target
+        work = lambda target: run(  # noqa: E731
             target, settings, backup_dir=args.backup_dir, dry_run=args.dry_run
         )
     else:
@@ -65,7 +72,7 @@ def _policy_job(args: argparse.Namespace) -> Job:
         work = lambda target: audit_target(  # noqa: E731
             target, settings, state_machines=machines, fail_on=args.fail_on
         )
-    writes = args.command == "apply" and not args.dry_run
+    writes = args.command in ("apply", "tidy") and not args.dry_run
     several = args.accounts is not None or args.regions is not None
     home = _first_listed(args.regions)
     return Job(work, args.accounts, args.regions, args.region, writes, several, home)

@@ -12,6 +12,7 @@ from typing import Any
 
 from vended_logs_policy.adapters.logs import StoredPolicy
 from vended_logs_policy.cli.backup import Backup
+from vended_logs_policy.cli.commands.restore_log_group import restore_log_group
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
@@ -57,6 +58,8 @@ def restore_target(
     target: Target, backup: Backup, source: str, *, backup_dir: str, dry_run: bool
 ) -> TargetResult:
     """Show the change from what is stored to the backup; unless a dry run, write the backup."""
+    if backup.resource_arn is not None:  # a per-log-group policy, backed up by tidy
+        return restore_log_group(target, backup, source, backup_dir=backup_dir, dry_run=dry_run)
     policies = target.policies()
     name = backup.policy_name
     current = _named(policies.account_policies(), name)
