@@ -18,71 +18,26 @@ the documented one in place, unproven), and ``sts:GetCallerIdentity`` is always 
 
 from __future__ import annotations
 
-import copy
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import pytest
 
 from local_aws.enforcing_server import ACCOUNT, EnforcingServer
 from local_aws.organizations import in_account
 from local_aws.policies import NAME, REPORT, report_document
+from local_aws.policy_docs import Policy, actions_of, merged, policy_blocks, without
 from tests.template import _tools as template_tools
 from vended_logs_policy.cli import main
 
-DOC: Final = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
-BLOCK: Final = re.compile(r"<!-- policy: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 ERROR: Final = "vended-logs-policy: error: "
 ROLE: Final = "OrganizationAccountAccessRole"
 MANAGEMENT_PLACEHOLDER: Final = "111122223333"
-
-type Policy = dict[str, Any]
-
-
-def documented() -> dict[str, Policy]:
-    """Every policy block of docs/permissions.md by name."""
-    found = BLOCK.findall(DOC.read_text(encoding="utf-8"))
-    names = [name for name, _ in found]
-    assert len(names) == len(set(names)), f"a policy name is used twice: {names}"
-    return {name: json.loads(text) for name, text in found}
-
-
-def merged(*names: str) -> Policy:
-    """The named policies as one document (their statements together)."""
-    policies = documented()
-    statements = [s for name in names for s in policies[name]["Statement"]]
-    return {"Version": "2012-10-17", "Statement": copy.deepcopy(statements)}
-
-
-def actions_of(policy: Policy) -> list[str]:
-    """Every action the policy allows, in order, once each."""
-    found: list[str] = []
-    for statement in policy["Statement"]:
-        listed = statement["Action"]
-        for action in [listed] if isinstance(listed, str) else listed:
-            if action not in found:
-                found.append(action)
-    return found
-
-
-def without(policy: Policy, action: str) -> Policy:
-    """The policy with ``action`` removed (a statement left with none is dropped; a policy left
-    with none allows only ``sts:GetCallerIdentity``, which AWS allows anyway: IAM refuses an
-    empty policy)."""
-    statements = []
-    for statement in copy.deepcopy(policy["Statement"]):
-        listed = statement["Action"]
-        kept = [a for a in ([listed] if isinstance(listed, str) else listed) if a != action]
-        if kept:
-            statements.append(statement | {"Action": kept})
-    if not statements:
-        statements = [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]
-    return {"Version": policy["Version"], "Statement": statements}
+CI_COMMAND: Final = "vended-logs-policy audit --fail-on over-limit,near-limit --regions all --json"
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -180,10 +135,12 @@ def organisation(aws: EnforcingServer, tmp: Path) -> list[str]:
     seed(aws, tmp)
     text = json.dumps(in_account(report_document(), member), separators=(",", ":"))
     aws.in_account(member, ROLE, "logs").put_resource_policy(policyName=NAME, policyDocument=text)
-    trust = json.dumps(documented()["member-role-trust"]).replace(MANAGEMENT_PLACEHOLDER, ACCOUNT)
+    trust = json.dumps(policy_blocks()["member-role-trust"]).replace(
+        MANAGEMENT_PLACEHOLDER, ACCOUNT
+    )
     iam = aws.in_account(member, ROLE, "iam")
     iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=trust)
-    aws.role_policy(member, ROLE, documented()["plan"])
+    aws.role_policy(member, ROLE, policy_blocks()["plan"])
     return [member]
 
 
@@ -223,8 +180,13 @@ SCENARIOS: Final = {
     ),
     "apply": Scenario(("apply",), ("apply",), seed_to_apply, 0, f"{NAME}: written (646 -> 419"),
     "restore": Scenario(("restore",), ("restore",), backup, 0, f"{NAME}: restored (419 -> 646"),
+    # examples/ci's command, word for word
     "audit --regions all": Scenario(
-        ("audit", "regions-all"), ("audit", "--regions", "all"), seed, 0, "us-west-2: 1 account"
+        ("audit", "regions-all"),
+        tuple(CI_COMMAND.split()[1:]),
+        seed,
+        0,
+        '"region": "us-west-2"',
     ),
     "plan --accounts all": Scenario(
         ("plan", "accounts-all"),
@@ -247,11 +209,11 @@ LESS: Final = [
 
 
 def test_the_doc_has_a_policy_for_each_command_and_reach() -> None:
-    assert set(documented()) == {
+    assert set(policy_blocks()) == {
         "plan", "audit", "audit-state-machines", "apply", "restore", "regions-all", "accounts",
         "accounts-all", "member-role-trust", "function-role",
     }  # fmt: skip
-    assert all(p["Version"] == "2012-10-17" for p in documented().values())
+    assert all(p["Version"] == "2012-10-17" for p in policy_blocks().values())
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -318,4 +280,4 @@ def test_render_needs_no_permission_at_all(monkeypatch: pytest.MonkeyPatch) -> N
 def test_the_function_role_is_quoted_from_the_template() -> None:
     template = template_tools.load(template_tools.TEMPLATE)
     [policy] = template["Resources"]["FunctionRole"]["Properties"]["Policies"]
-    assert documented()["function-role"] == policy["PolicyDocument"]
+    assert policy_blocks()["function-role"] == policy["PolicyDocument"]
