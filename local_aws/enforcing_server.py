@@ -100,6 +100,14 @@ class EnforcingServer:
             service, region_name=region or self.region, endpoint_url=self.url, **(keys or DUMMY)
         )
 
+    def session(self, keys: dict[str, str]) -> boto3.session.Session:
+        """A session with the access keys ``user`` returned."""
+        return boto3.session.Session(
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+            region_name=self.region,
+        )
+
     def user(self, name: str, policy: dict[str, Any]) -> dict[str, str]:
         """An IAM user with only ``policy`` (inline); the environment with its access keys."""
         iam = self.client("iam")

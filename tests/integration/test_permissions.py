@@ -8,6 +8,9 @@ session's shared server), and the CLI runs in-process with that user's keys:
 - sufficient: the command does its work with only the documented policy;
 - least: with any one action removed, it fails with the CLI's one-line error naming that action.
 
+The functions run the same way with template.yaml's role (as quoted in the doc): the custom
+resource and the guard with its ``ResourcePolicies`` statement, the watch with its read only.
+
 What moto proves and what it does not: moto checks the action of every request, but the resource
 only for ``sts:AssumeRole`` (the role ARN); Logs, Step Functions, EC2 and Organizations requests
 are authorized against ``"*"``, so a narrower resource in the doc could not be tested (the doc
@@ -23,16 +26,25 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
 from local_aws.enforcing_server import ACCOUNT, EnforcingServer
+from local_aws.events import load_event
+from local_aws.lambda_context import FakeLambdaContext
 from local_aws.organizations import in_account
 from local_aws.policies import NAME, REPORT, report_document
 from local_aws.policy_docs import Policy, actions_of, merged, policy_blocks, without
+from local_aws.product import answer_of
+from local_aws.response_endpoint import ResponseEndpoint
 from tests.template import _tools as template_tools
+from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.cli import main
+from vended_logs_policy.function.account_guard import AccountGuardHandler
+from vended_logs_policy.function.custom_resource import CustomResourceHandler
+from vended_logs_policy.function.runtime import Runtime
+from vended_logs_policy.function.watch import WatchHandler
 
 ERROR: Final = "vended-logs-policy: error: "
 ROLE: Final = "OrganizationAccountAccessRole"
@@ -178,6 +190,9 @@ SCENARIOS: Final = {
         0,
         "orders: arn:aws:logs:us-west-2:123456789012:log-group:/custom/orders-logs:*",
     ),
+    "apply --dry-run": Scenario(
+        ("plan",), ("apply", "--dry-run"), seed, 0, f"{NAME}: change needed (646 -> 419"
+    ),
     "apply": Scenario(("apply",), ("apply",), seed_to_apply, 0, f"{NAME}: written (646 -> 419"),
     "restore": Scenario(("restore",), ("restore",), backup, 0, f"{NAME}: restored (419 -> 646"),
     # examples/ci's command, word for word
@@ -281,3 +296,72 @@ def test_the_function_role_is_quoted_from_the_template() -> None:
     template = template_tools.load(template_tools.TEMPLATE)
     [policy] = template["Resources"]["FunctionRole"]["Properties"]["Policies"]
     assert policy_blocks()["function-role"] == policy["PolicyDocument"]
+
+
+# ---- the functions, with the role template.yaml gives them ----------------------------------
+
+
+def function_role() -> Policy:
+    """template.yaml's FunctionRole policy as an IAM user can hold it: its ``OwnLogs``
+    statement names a log group only CloudFormation resolves, and Lambda itself (not the
+    product's code) writes the function's logs with it."""
+    quoted = policy_blocks()["function-role"]
+    return quoted | {"Statement": [s for s in quoted["Statement"] if s["Resource"] == "*"]}
+
+
+def runtime_as(aws: EnforcingServer, policy: Policy) -> Runtime:
+    """A function runtime whose clients act as a new IAM user holding only ``policy``."""
+    keys = aws.user("function", policy)
+    aws.enforce()
+    session = aws.session(keys)
+    return Runtime(clients=Clients(session, endpoint_url=aws.url), sleep=lambda _: None)
+
+
+def test_the_custom_resource_works_with_the_function_role(
+    aws: EnforcingServer, tmp_path: Path, cfn: ResponseEndpoint
+) -> None:
+    seed(aws, tmp_path)
+    handler = CustomResourceHandler(runtime_as(aws, function_role()))
+    answer = answer_of(handler, load_event("create"), cfn, FakeLambdaContext())
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Data"]["Changed"] == "true"
+
+
+def test_the_guard_works_with_the_function_role(aws: EnforcingServer, tmp_path: Path) -> None:
+    seed(aws, tmp_path)
+    guard = AccountGuardHandler(runtime_as(aws, function_role()), {})
+    answer = guard(load_event("hook-create"), FakeLambdaContext())
+    assert answer["hookStatus"] == "SUCCESS", answer["message"]
+    assert answer["message"].startswith(f"policy {NAME} ensured: wrote")
+
+
+def test_the_guard_without_put_names_it(aws: EnforcingServer, tmp_path: Path) -> None:
+    seed(aws, tmp_path)
+    policy = without(function_role(), "logs:PutResourcePolicy")
+    answer = AccountGuardHandler(runtime_as(aws, policy), {})(
+        load_event("hook-create"), FakeLambdaContext()
+    )
+    assert answer["hookStatus"] == "FAILED"
+    assert answer["errorCode"] == "InternalFailure"
+    assert "logs:PutResourcePolicy" in answer["message"]
+
+
+def watch_as(aws: EnforcingServer, policy: Policy) -> dict[str, Any]:
+    """The watch's answer to a scheduled event, its clients holding only ``policy``."""
+    watch = WatchHandler(runtime_as(aws, policy), {})
+    answer: dict[str, Any] = watch(load_event("watch"), FakeLambdaContext())
+    return answer
+
+
+def test_the_watch_only_reads(aws: EnforcingServer, tmp_path: Path) -> None:
+    seed(aws, tmp_path)
+    answer = watch_as(aws, without(function_role(), "logs:PutResourcePolicy"))
+    assert answer["status"] == "SUCCESS", answer
+    assert answer["account_policy_count"] == 1
+
+
+def test_the_watch_without_its_read_names_it(aws: EnforcingServer, tmp_path: Path) -> None:
+    seed(aws, tmp_path)
+    answer = watch_as(aws, without(function_role(), "logs:DescribeResourcePolicies"))
+    assert answer["status"] == "FAILED"
+    assert "logs:DescribeResourcePolicies" in answer["reason"]
