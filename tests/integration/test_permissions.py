@@ -156,6 +156,17 @@ def organisation(aws: EnforcingServer, tmp: Path) -> list[str]:
     return [member]
 
 
+def member_backup(aws: EnforcingServer, tmp: Path) -> list[str]:
+    """``organisation``, the member's policy applied with full rights, and its role holding the
+    documented restore policy; the argument is the member's backup."""
+    [member] = organisation(aws, tmp)
+    code, _, err = cli("apply", "--accounts", member, "--backup-dir", str(tmp / "taken"))
+    assert code == 0, err
+    aws.role_policy(member, ROLE, policy_blocks()["restore"])
+    [taken] = (tmp / "taken").iterdir()
+    return [str(taken), "--backup-dir", str(tmp / "restore")]
+
+
 def whole_organisation(aws: EnforcingServer, tmp: Path) -> list[str]:
     """``organisation``, for ``--accounts all`` (no argument)."""
     organisation(aws, tmp)
@@ -196,6 +207,10 @@ SCENARIOS: Final = {
     "apply": Scenario(("apply",), ("apply",), seed_to_apply, 0, f"{NAME}: written (646 -> 419"),
     "restore": Scenario(("restore",), ("restore",), backup, 0, f"{NAME}: restored (419 -> 646"),
     # examples/ci's command, word for word
+    # a backup of another account: the caller only assumes the member role, which restores
+    "restore MEMBER": Scenario(
+        ("accounts",), ("restore",), member_backup, 0, f"{NAME}: restored (419 -> 646"
+    ),
     "audit --regions all": Scenario(
         ("audit", "regions-all"),
         tuple(CI_COMMAND.split()[1:]),
