@@ -14,7 +14,7 @@ from vended_logs_policy.cli import backup as backups
 from vended_logs_policy.cli.commands.apply import apply_target
 from vended_logs_policy.cli.commands.audit import audit_target
 from vended_logs_policy.cli.commands.plan import plan_target
-from vended_logs_policy.cli.commands.restore import restore_target
+from vended_logs_policy.cli.commands.restore import check_request, restore_target
 from vended_logs_policy.cli.interrupt import Interruption
 from vended_logs_policy.cli.live import AwsRun, Target, connect, organisation_accounts
 from vended_logs_policy.cli.output import emit, emit_failure
@@ -66,13 +66,15 @@ def _policy_job(args: argparse.Namespace) -> Job:
 
 def _restore_job(args: argparse.Namespace) -> Job:
     backup = backups.load(args.file)
+    check_request(backup, args.policy_name, args.account)
+    accounts = None if args.account is None else Choice((args.account,))
 
     def restore(target: Target) -> TargetResult:
         return restore_target(
             target, backup, args.file, backup_dir=args.backup_dir, dry_run=args.dry_run
         )
 
-    return Job(restore, Choice((backup.account,)), None, backup.region, not args.dry_run, False)
+    return Job(restore, accounts, None, backup.region, not args.dry_run, False)
 
 
 def _job(args: argparse.Namespace) -> Job:

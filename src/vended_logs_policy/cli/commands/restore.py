@@ -1,5 +1,10 @@
 """``restore FILE``: put a backup's exact text back, after backing up what it replaces.
 
+Before any call, the backup is checked (cli/backup.py ``load``: unedited, a readable policy within
+the limit, every ARN in the backup's partition, region and account) and must be of the policy and
+account the user asked for; the credentials must then reach the backup's account. A refusal is
+one line and writes nothing, in ``--dry-run`` too.
+
 A backup of a policy that did not exist cannot be restored by writing: that would mean deleting
 the policy, and the product's permissions hold no ``logs:DeleteResourcePolicy``. Restore then
 refuses and says how to delete the policy by hand.
@@ -11,7 +16,7 @@ import json
 from typing import Any
 
 from vended_logs_policy.adapters.logs import StoredPolicy
-from vended_logs_policy.cli.backup import Backup
+from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
@@ -39,6 +44,31 @@ def _refuse_delete(target: Target, backup: Backup) -> InvalidInputError:
     )
 
 
+def check_request(backup: Backup, policy_name: str, account: str | None) -> None:
+    """Refuse a backup of another policy than the one restore may write (``--policy-name``), or
+    of another account than the one the user named (``--account``): editing a file must not
+    choose what is overwritten, nor where a role is assumed."""
+    if backup.policy_name != policy_name:
+        raise InvalidInputError(
+            f"the backup is of policy {backup.policy_name}, but restore writes {policy_name}: "
+            f"pass --policy-name {backup.policy_name} if that policy is yours to restore"
+        )
+    if account is not None and account != backup.account:
+        raise InvalidInputError(
+            f"the backup is of account {backup.account}, not --account {account}; nothing written"
+        )
+
+
+def _check_account(target: Target, backup: Backup) -> None:
+    """The credentials (or the role the user asked for) must reach the backup's account."""
+    if target.account != backup.account:
+        raise InvalidInputError(
+            f"the backup is of account {backup.account}, but the credentials reach account "
+            f"{target.account}: use credentials of {backup.account}, or pass --account "
+            f"{backup.account} to assume --role-name there"
+        )
+
+
 def _result(
     target: Target,
     outcome: tuple[Status, int, str],
@@ -57,6 +87,7 @@ def restore_target(
     target: Target, backup: Backup, source: str, *, backup_dir: str, dry_run: bool
 ) -> TargetResult:
     """Show the change from what is stored to the backup; unless a dry run, write the backup."""
+    _check_account(target, backup)
     policies = target.policies()
     name = backup.policy_name
     current = _named(policies.account_policies(), name)
