@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.adapters.logs import ResourcePolicies
 from vended_logs_policy.adapters.retry import Retry
+from vended_logs_policy import log_safety
 from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
 from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.service import BeforeWrite, PolicyService
@@ -40,6 +41,9 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     safety_margin: float = SAFETY_MARGIN
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) even at a DEBUG root
 
     def deadline(self, context: Any) -> Callable[[], float]:
         """Seconds left before the work must stop, from the Lambda context."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from vended_logs_policy import log_safety
 from vended_logs_policy.cli import backup as backups
 from vended_logs_policy.cli.commands.apply import apply_target
 from vended_logs_policy.cli.commands.audit import audit_target
@@ -125,6 +126,7 @@ def _execute(args: argparse.Namespace, interruption: Interruption, out: TextIO, 
 
 def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run plan, apply, audit or restore; every failure is one line, Ctrl-C exits 130."""
+    log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) whatever logging is set up
     interruption = Interruption(err)
     with interruption.installed():
         try:
