@@ -13,10 +13,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from vended_logs_policy import log_safety
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.adapters.logs import ResourcePolicies
 from vended_logs_policy.adapters.retry import Retry
-from vended_logs_policy import log_safety
 from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
 from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.service import BeforeWrite, PolicyService
