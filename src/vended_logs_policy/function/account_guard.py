@@ -29,6 +29,7 @@ from vended_logs_policy.function.hook_protocol import (
     HookRequest,
     HookResponse,
     coverage_annotations,
+    joined,
     parse_request,
 )
 from vended_logs_policy.function.runtime import Runtime, scope_of
@@ -143,7 +144,7 @@ def _covered_answer(
     annotations, uncovered = coverage_annotations(
         request.log_group_arns(), result.documents(), scope, result.name, settings.options
     )
-    message = state if not uncovered else f"{state}; {'; '.join(uncovered)}"
+    message = joined([state, *uncovered])
     return HookResponse.success(message, request.token, annotations)
 
 
