@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-from vended_logs_policy.cli import regions
 from vended_logs_policy.engine.document import parse_document
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.errors import InvalidInputError, PolicyError
@@ -87,6 +86,8 @@ def parse(data: Any) -> Backup:
     if data.get("version") != VERSION:
         raise InvalidInputError(f"version {data.get('version')!r} is not {VERSION}")
     document = data.get("document")
+    from vended_logs_policy.cli import regions  # here: the functions ship without the CLI
+
     backup = Backup(
         _field(data, "account", str),
         regions.check_region(_field(data, "region", str)),
@@ -105,6 +106,8 @@ def parse(data: Any) -> Backup:
 def _check(backup: Backup, document: Any) -> None:
     if not (len(backup.account) == 12 and backup.account.isascii() and backup.account.isdigit()):
         raise InvalidInputError(f"account {backup.account!r} is not a 12-digit account id")
+    from vended_logs_policy.cli import regions
+
     regions.partition_for(backup.region, backup.partition)
     if backup.existed != isinstance(document, str):
         raise InvalidInputError('"document" must be a string when "existed" is true, else null')
