@@ -30,6 +30,8 @@ import json
 import logging
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,10 +41,13 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from benchmarks import use_dummy_aws
+import boto3
+from botocore.config import Config
+
+from benchmarks import ROOT, child_env, use_dummy_aws
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
-from local_aws.logs_server import LogsServer, logs_client
+from local_aws.logs_server import OUT_OF_BAND_HEADER, LogsServer, logs_client
 from local_aws.policies import ARN, DELIVERY, NAME, REGION, delivery_statement, seeded_document
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.adapters.clients import Clients
@@ -76,16 +81,20 @@ class TimedPolicies(ResourcePolicies):
 
     def __init__(self, client: Any, retry: Retry, windows: Windows, kind: str) -> None:
         super().__init__(client, retry)
-        self._windows, self._kind, self._read_end = windows, kind, 0.0
+        self._windows, self._kind = windows, kind
+        self._read_start = self._read_end = 0.0
 
     def account_policies(self) -> list[StoredPolicy]:
+        started = time.perf_counter()
         found = super().account_policies()
-        self._read_end = time.perf_counter()
+        self._read_start, self._read_end = started, time.perf_counter()
         return found
 
     def put(self, name: str, text: str) -> None:
         self._windows.add(self._kind, time.perf_counter() - self._read_end)
         super().put(name, text)
+        self._windows.add(f"{self._kind} (read sent to write answered)",
+                          time.perf_counter() - self._read_start)  # fmt: skip
 
 
 @dataclass
@@ -105,24 +114,63 @@ class TimedRuntime(Runtime):
 
 @dataclass
 class Foreign:
-    """Another writer: read, append, write, read back."""
+    """Another writer: read, append, write, read back (run in its own process, see ``main``)."""
 
-    server: LogsServer
+    client: Any
+    covered: bool = True  # also append a grant the wildcard covers (as Step Functions does)
     confirmed: list[str] = field(default_factory=list)
     writes: int = 0
-    client: Any = None
 
     def write_once(self, n: int) -> None:
-        if self.client is None:
-            self.client = logs_client(self.server, REGION, out_of_band=True)
-        client = self.client
-        document = _read(client)
+        document = _read(self.client)
         outside = f"{ARN}:/foreign/w{n}:*"
-        covered = f"{ARN}:/aws/vendedlogs/states/f{n}:*"
-        _write(client, _appended(document, [outside, covered]))
+        covered = [f"{ARN}:/aws/vendedlogs/states/f{n}:*"] if self.covered else []
+        _write(self.client, _appended(document, [outside, *covered]))
         self.writes += 1
-        if _covers(_read(client), outside):
+        if _covers(_read(self.client), outside):
             self.confirmed.append(outside)
+
+    def run(self, seconds: float, rate: float) -> None:
+        """Write about ``rate`` times a second for ``seconds``."""
+        start, n = time.monotonic(), 0
+        while time.monotonic() < start + seconds:
+            self.write_once(n)
+            n += 1
+            time.sleep(max(0.0, start + n / rate - time.monotonic()))
+
+
+def _foreign_client(url: str) -> Any:
+    """An out-of-band client (the strict layer neither records nor faults it)."""
+    client = boto3.session.Session().client(
+        "logs",
+        region_name=REGION,
+        endpoint_url=url,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+    def mark(request: Any, **_: Any) -> None:
+        request.headers[OUT_OF_BAND_HEADER] = "1"
+
+    client.meta.events.register("before-sign", mark)
+    return client
+
+
+def _foreign_process(url: str, seconds: float, rate: float, covered: bool) -> subprocess.Popen[str]:
+    """The foreign writer in a child process: it competes for the server, not for our GIL."""
+    code = (
+        "import json, sys\n"
+        "from benchmarks.concurrency import Foreign, _foreign_client\n"
+        f"foreign = Foreign(_foreign_client({url!r}), covered={covered!r})\n"
+        f"foreign.run({seconds!r}, {rate!r})\n"
+        "print(json.dumps({'writes': foreign.writes, 'confirmed': foreign.confirmed}))\n"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env({"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}),
+        cwd=ROOT,
+    )
 
 
 def _read(client: Any) -> dict[str, Any]:
@@ -228,7 +276,7 @@ def _percentiles(values: list[float]) -> str:
     )
 
 
-def run(seconds: float, rate: float, guards: int) -> dict[str, Any]:
+def run(seconds: float, rate: float, guards: int, covered: bool = True) -> dict[str, Any]:
     """Run the scenario; the figures as a dict (also printed)."""
     use_dummy_aws()
     handler = function_logger.registered_handler
@@ -239,7 +287,6 @@ def run(seconds: float, rate: float, guards: int) -> dict[str, Any]:
         os.environ["SSL_CERT_FILE"] = cfn.ca_path
         server.rules.document_limit = 51200
         _write(logs_client(server, REGION, out_of_band=True), seeded_document())
-        foreign = Foreign(server)
         stop = threading.Event()
         outcomes: dict[str, list[bool]] = {}
         workers: list[tuple[str, Callable[[], bool]]] = [
@@ -254,26 +301,24 @@ def run(seconds: float, rate: float, guards: int) -> dict[str, Any]:
             thread = threading.Thread(target=_loop, args=(stop, work, outcomes[name]), daemon=True)
             threads.append(thread)
             thread.start()
-        start = time.monotonic()
-        n = 0
-        while time.monotonic() < start + seconds:
-            foreign.write_once(n)
-            n += 1
-            time.sleep(max(0.0, start + n / rate - time.monotonic()))  # about ``rate`` a second
+        child = _foreign_process(server.url, seconds, rate, covered)
+        out, _ = child.communicate(timeout=seconds + 60)
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        foreign = json.loads(out)
         final = _read(logs_client(server, REGION, out_of_band=True))
-    lost = [r for r in foreign.confirmed if not _covers(final, r)]
+    lost = [r for r in foreign["confirmed"] if not _covers(final, r)]
     answers = {k: (sum(v), len(v)) for k, v in outcomes.items()}
     return {
         "seconds": seconds,
-        "foreign_writes": foreign.writes,
-        "foreign_confirmed": len(foreign.confirmed),
+        "foreign_writes": foreign["writes"],
+        "foreign_confirmed": len(foreign["confirmed"]),
         "foreign_lost": len(lost),
         "answers_success": sum(ok for ok, _ in answers.values()),
         "answers": sum(total for _, total in answers.values()),
         "windows": {k: _percentiles(v) for k, v in windows.seconds.items()},
+        "product_writes": sum(len(v) for k, v in windows.seconds.items() if "(" not in k),
     }
 
 
@@ -282,13 +327,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=3.6, help="foreign writes per second")
     parser.add_argument("--guards", type=int, default=4)
+    parser.add_argument(
+        "--outside-only",
+        action="store_true",
+        help="the foreign writer appends only grants outside the wildcard (the policy stays "
+        "compliant, so the product does not write)",
+    )
     args = parser.parse_args()
-    figures = run(min(args.seconds, 120.0), args.rate, min(args.guards, 20))
+    figures = run(min(args.seconds, 120.0), args.rate, min(args.guards, 20), not args.outside_only)
     lost, confirmed = figures["foreign_lost"], figures["foreign_confirmed"]
     share = 100 * lost / confirmed if confirmed else 0.0
     print(f"foreign writes: {figures['foreign_writes']} ({confirmed} confirmed by a read back)")
     print(f"foreign grants lost: {lost} of {confirmed} ({share:.1f}%)")
     print(f"product answers: {figures['answers_success']} SUCCESS of {figures['answers']}")
+    print(f"product writes: {figures['product_writes']}")
     for kind, line in figures["windows"].items():
         print(f"read-to-write window, {kind}: {line}")
     return 0
