@@ -5,6 +5,7 @@ so that each test takes about its bound, not the trickle's length."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 
@@ -12,6 +13,7 @@ import pytest
 
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
+from local_aws.response_endpoint import ResponseEndpoint
 from local_aws.trickle import TrickleEndpoint
 from vended_logs_policy.adapters.clients import Clients, Timeouts
 from vended_logs_policy.adapters.logs import ResourcePolicies
@@ -19,6 +21,7 @@ from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.errors import UnavailableError
 from vended_logs_policy.function.account_guard import AccountGuardHandler
 from vended_logs_policy.function.answer import deliver
+from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import Runtime
 
 INTERVAL = 0.05  # one byte every 50 ms: a whole answer takes several seconds
@@ -80,3 +83,26 @@ def test_the_answer_to_a_trickling_response_url_is_cut_off_at_its_deadline(
         assert sent is False
         assert endpoint.wait_for_cut_off()
         assert endpoint.completed == 0
+
+
+def test_the_custom_resource_answers_before_its_timeout_against_a_trickling_endpoint(
+    trickle: TrickleEndpoint, cfn: ResponseEndpoint
+) -> None:
+    # GIVEN the custom resource with 6 s left and 3 s kept back, its Logs endpoint trickling
+    runtime = Runtime(
+        clients=Clients(endpoint_url=trickle.url, timeouts=TIMEOUTS), safety_margin=3.0
+    )
+    sender = functools.partial(deliver, sleep=lambda _: None)
+    handler = CustomResourceHandler(runtime, sender=sender)
+    event = load_event("create") | {"ResponseURL": cfn.url_for("trickled-create")}
+    # WHEN a Create arrives
+    handler(event, FakeLambdaContext(timeout_seconds=6.0))
+    # THEN its one answer is its own FAILED naming the slow call (not the timer's), sent before
+    # any trickled answer ended
+    [answer] = cfn.received
+    body = answer.body or {}
+    assert body.get("Status") == "FAILED"
+    assert "CloudWatch Logs DescribeResourcePolicies did not answer within 0.7 s" in str(
+        body.get("Reason")
+    )
+    assert trickle.completed == 0
