@@ -4,7 +4,8 @@ botocore's and http.client's timeouts bound each read: an endpoint that trickles
 2 s never trips a 5 s read timeout, and a call can then outlast any deadline. ``within`` runs the
 call on a daemon thread and gives up after ``seconds`` of wall clock: ``on_expiry`` may then abort
 it (``answer.py`` shuts the socket down); a call it cannot abort (a botocore call) finishes or
-times out in the background, on a daemon thread that never holds up the process's exit.
+times out in the background, on a daemon thread that never holds up the process's exit; a write
+abandoned so may still land, as after any timeout, and the next ensure reads what it left.
 """
 
 from __future__ import annotations
