@@ -151,8 +151,10 @@ def test_restore_of_another_accounts_backup_assumes_the_role(logs: LogsServer, t
     applied = run("apply", "--accounts", member, "--backup-dir", str(tmp_path), server=logs)
     assert applied.returncode == 0, applied.stderr
     [backup] = tmp_path.iterdir()
-    # WHEN restore runs from the management account
-    restored = run("restore", str(backup), "--backup-dir", str(tmp_path), server=logs)
+    # WHEN restore runs from the management account, naming the member's account (a role is
+    # assumed only in an account the user names, never in one a file names)
+    restored = run("restore", str(backup), "--account", member, "--backup-dir", str(tmp_path),
+                   server=logs)  # fmt: skip
     # THEN the member's policy is back as it was, through the role
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"{member} us-west-2: {NAME}: restored")

@@ -14,6 +14,7 @@ from local_aws.policies import ACCOUNT, NAME, REGION, ROUTE53, report_document
 from local_aws.product import stored_text
 from tests.integration.test_cli import output, record, run, seed
 from tests.integration.test_cli_errors import PREFIX
+from vended_logs_policy.backup import Backup
 
 FILE_NAME = re.compile(rf"^{ACCOUNT}_{REGION}_{NAME}_\d{{8}}T\d{{12}}Z\.json$")
 
@@ -150,12 +151,12 @@ def test_restore_of_a_policy_that_did_not_exist_refuses_to_delete(
 def test_restore_of_an_absent_policy_when_still_absent_does_nothing(
     logs: LogsServer, tmp_path: Path
 ) -> None:
-    assert run("apply", "--backup-dir", str(tmp_path), server=logs).returncode == 0
-    [taken] = backups(tmp_path)
-    data = content(taken)
-    data["policy_name"] = "SomeOtherPolicy"
-    taken.write_text(json.dumps(data), encoding="utf-8")
-    result = run("restore", str(taken), server=logs)
+    # GIVEN a backup taken when SomeOtherPolicy did not exist (edits are refused: one taken so)
+    taken = tmp_path / "other.json"
+    absent = Backup(ACCOUNT, REGION, "aws", "SomeOtherPolicy", "2026-01-01T00:00:00Z", "plan",
+                    False, None)  # fmt: skip
+    taken.write_text(json.dumps(absent.as_json()), encoding="utf-8")
+    result = run("restore", str(taken), "--policy-name", "SomeOtherPolicy", server=logs)
     assert result.returncode == 0, result.stderr
     assert "SomeOtherPolicy: absent, as in the backup" in result.stdout
 

@@ -185,13 +185,14 @@ def test_a_stale_write_right_after_ours_is_caught_and_merged_again(logs: LogsSer
     slept: list[float] = []
     # WHEN our policy service ensures the wildcard
     result = policy_service(logs, Retry(sleep=slept.append)).ensure(NAME, SCOPE, Options())
-    # THEN its verify read saw the wildcard gone, it merged the stale copy again and wrote once
-    # more, after one jittered pause
-    assert (result.rounds, result.writes, result.reads) == (2, 2, 3)
+    # THEN its verify read saw the wildcard gone; after one jittered pause it read again (not
+    # merging what it read before the pause), merged the stale copy and wrote once more
+    assert (result.rounds, result.writes, result.reads) == (2, 2, 4)
     assert len(slept) == 1
     assert logs.calls == [
         "DescribeResourcePolicies",
         "PutResourcePolicy",
+        "DescribeResourcePolicies",
         "DescribeResourcePolicies",
         "PutResourcePolicy",
         "DescribeResourcePolicies",
@@ -199,6 +200,24 @@ def test_a_stale_write_right_after_ours_is_caught_and_merged_again(logs: LogsSer
     document = stored_document(logs)
     assert STATES in delivery_resources(document)
     assert_nothing_lost(document)
+
+
+def test_a_grant_written_during_the_retry_pause_is_kept(logs: LogsServer) -> None:
+    # GIVEN a stale write that undoes ours, and the delivery service granting a log group while
+    # our service pauses before its second round
+    seed(logs, SEEDED)
+    stale = logs_client(logs, REGION, out_of_band=True)
+    logs.hooks.after("PutResourcePolicy", once(lambda _: write_policy(stale, SEEDED)))
+    service = DeliveryService(logs)
+    api = f"{ARN}:/aws/apigateway/granted-during-the-pause:*"
+    # WHEN our policy service ensures the wildcard
+    result = policy_service(logs, Retry(sleep=lambda _: service.grant(api))).ensure(
+        NAME, SCOPE, Options()
+    )
+    # THEN its second round merged a fresh read: the grant made during the pause is kept
+    assert result.rounds == 2
+    assert service.writes == 1
+    assert_nothing_lost(stored_document(logs), api)
 
 
 def test_a_service_append_right_after_our_write_is_kept(logs: LogsServer) -> None:

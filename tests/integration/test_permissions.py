@@ -185,7 +185,7 @@ def member_backup(aws: EnforcingServer, tmp: Path) -> list[str]:
     assert code == 0, err
     aws.role_policy(member, ROLE, policy_blocks()["restore"])
     [taken] = (tmp / "taken").iterdir()
-    return [str(taken), "--backup-dir", str(tmp / "restore")]
+    return [str(taken), "--account", member, "--backup-dir", str(tmp / "restore")]
 
 
 def whole_organisation(aws: EnforcingServer, tmp: Path) -> list[str]:

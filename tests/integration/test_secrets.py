@@ -8,20 +8,35 @@ event and the URL unless its loggers are held at INFO.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import boto3
+import pytest
 
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
+from local_aws.policies import REGION, report_document
+from local_aws.product import seed
 from local_aws.response_endpoint import ResponseEndpoint
+from vended_logs_policy import log_safety
+from vended_logs_policy.adapters.clients import Clients
+from vended_logs_policy.cli import main
+from vended_logs_policy.function.account_guard import AccountGuardHandler
+from vended_logs_policy.function.answer import deliver
 from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
+from vended_logs_policy.function.runtime import Runtime
+from vended_logs_policy.function.watch import WatchHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,3 +145,97 @@ def test_debug_level_logs_no_response_url(logs: LogsServer, cfn: ResponseEndpoin
     assert len(cfn.responses) == 6
     # AND not one line holds the URL or its signature
     assert_no_secret(output, cfn)
+
+
+# ---- the root logger at DEBUG (what Lambda's ApplicationLogLevel: DEBUG does) ---------------
+
+KEY_ID = "ASIAEXAMPLEKEYID12345"
+SECRET = "secret-access-key-that-must-never-be-logged"
+SESSION_TOKEN = "session-token-that-must-never-be-logged"
+
+
+def secret_clients(server: LogsServer) -> Clients:
+    """The product's clients with distinctive temporary credentials, to search the log for."""
+    session = boto3.session.Session(
+        aws_access_key_id=KEY_ID,
+        aws_secret_access_key=SECRET,
+        aws_session_token=SESSION_TOKEN,
+        region_name=REGION,
+    )
+    return Clients(session, endpoint_url=server.url)
+
+
+@contextmanager
+def root_at_debug() -> Iterator[io.StringIO]:
+    """The root logger at DEBUG with a handler capturing every record that reaches it."""
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    previous = root.level
+    held = {name: logging.getLogger(name).level for name in log_safety.HELD}
+    for name in log_safety.HELD:
+        logging.getLogger(name).setLevel(logging.NOTSET)  # as a fresh Lambda environment has them
+    root.setLevel(logging.DEBUG)
+    root.addHandler(capture)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(previous)
+        for name, level in held.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def assert_no_credentials(text: str) -> None:
+    for secret in (KEY_ID, SECRET, SESSION_TOKEN, "x-amz-security-token", "Authorization"):
+        assert secret not in text, secret
+
+
+def test_root_at_debug_logs_no_credentials_from_guard_custom_resource_or_watch(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the root logger at DEBUG, then the guard and the watch built with temporary
+    # credentials (the custom resource last: crhelper resets the root logger to INFO)
+    seed(logs, report_document())
+    with root_at_debug() as stream:
+        logging.getLogger("botocore.probe").debug("sdk-debug-probe")  # DEBUG reaches the root
+        guard = AccountGuardHandler(Runtime(clients=secret_clients(logs), sleep=lambda _: None), {})
+        watch = WatchHandler(Runtime(clients=secret_clients(logs), sleep=lambda _: None), {})
+        # WHEN each handles a request that reads (the guard writes too)
+        answer = guard(load_event("hook-create"), lambda_context)
+        watch(load_event("watch"), lambda_context)
+        custom = CustomResourceHandler(
+            Runtime(clients=secret_clients(logs), sleep=lambda _: None),
+            sender=functools.partial(deliver, sleep=lambda _: None),
+        )
+        create = load_event("create") | {"ResponseURL": cfn.url_for("debug-create")}
+        custom(create, lambda_context)
+    # THEN they worked, and DEBUG records reached the root handler
+    assert answer["hookStatus"] == "SUCCESS", answer
+    assert [(r.body or {}).get("Status") for r in cfn.received] == ["SUCCESS"]
+    logged = stream.getvalue()
+    assert "sdk-debug-probe" in logged
+    # AND no line holds the credentials, a signed header or the presigned URL
+    assert_no_credentials(logged)
+    assert_no_secret(logged, cfn)
+
+
+def test_cli_with_the_root_logger_at_debug_logs_no_credentials(
+    logs: LogsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the CLI run in a process whose root logger is at DEBUG, with temporary credentials
+    for key, value in (("AWS_ACCESS_KEY_ID", KEY_ID), ("AWS_SECRET_ACCESS_KEY", SECRET),
+                       ("AWS_SESSION_TOKEN", SESSION_TOKEN), ("AWS_DEFAULT_REGION", REGION),
+                       ("AWS_ENDPOINT_URL", logs.url)):  # fmt: skip
+        monkeypatch.setenv(key, value)
+    seed(logs, report_document())
+    out, err = io.StringIO(), io.StringIO()
+    with root_at_debug() as stream:
+        logging.getLogger("botocore.probe").debug("sdk-debug-probe")
+        # WHEN apply reads and writes
+        code = main(["apply", "--backup-dir", str(tmp_path)], out=out, err=err)
+    # THEN it wrote, and nothing it logged or printed holds the credentials
+    assert code == 0, err.getvalue()
+    assert "sdk-debug-probe" in stream.getvalue()
+    assert_no_credentials(stream.getvalue() + out.getvalue() + err.getvalue())

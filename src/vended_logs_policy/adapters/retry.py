@@ -3,10 +3,12 @@
 Retries are ours, per call and per error code: botocore's standard mode would retry
 ``LimitExceededException`` (a quota, not throttling) and would not retry
 ``OperationAbortedException`` (a lost race). Clients are built with one attempt (clients.py).
+Each attempt is bounded on the wall clock (deadline.py), not only per socket read.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from vended_logs_policy.adapters.deadline import CallTimedOut, within
 from vended_logs_policy.errors import (
     AccessDeniedError,
     AwsError,
@@ -93,6 +96,10 @@ class Retry:
             return None
         return delay
 
+    def attempt_seconds(self) -> float:
+        """The wall-clock bound of one attempt: ``call_seconds`` (0: none), within the deadline."""
+        return min(self.call_seconds or math.inf, max(0.0, self.time_left()))
+
     def can_call(self) -> bool:
         """Whether one more call fits before the deadline."""
         return self.call_seconds < self.time_left()
@@ -155,7 +162,7 @@ class Caller:
         while True:
             self._check_deadline(operation)
             try:
-                return call()
+                return within(self.retry.attempt_seconds(), call)
             except ClientError as exc:
                 if not is_retryable(exc):
                     raise translate(exc, self.service, operation, self.title) from exc
@@ -170,7 +177,7 @@ class Caller:
                     operation=operation,
                     code="ParamValidationError",
                 ) from exc
-            except BotoCoreError as exc:  # connection refused, read timeout, ...
+            except (BotoCoreError, CallTimedOut) as exc:  # refused, read timeout, too slow, ...
                 failure, problem = exc, ""
             delay = self.retry.backoff(attempt)
             if delay is None:
@@ -202,6 +209,11 @@ class Caller:
         if problem:
             message = (
                 f"{call} kept failing with {problem} after {attempts} attempts; try again later"
+            )
+        elif isinstance(failure, CallTimedOut):
+            message = (
+                f"{call} did not answer within {failure.seconds:g} s ({attempts} attempts; the "
+                "endpoint is too slow); try again later"
             )
         else:
             message = f"{call} unreachable after {attempts} attempts: {type(failure).__name__}"

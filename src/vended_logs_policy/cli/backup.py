@@ -1,10 +1,13 @@
 """Backups of a policy taken just before each write, and reading them back for ``restore``.
 
-A backup is one JSON file named ``<account>_<region>_<policy>_<UTC timestamp>.json`` holding the
-exact stored text (``document``, null when the policy did not exist) and what is needed to put it
-back: account, region, partition, policy name, when and by which command it was taken; a
-per-log-group policy's backup also holds its log group's ``resource_arn``. The file is
-written and flushed to disk before the write it precedes; if it cannot be written, nothing is.
+The format is vended_logs_policy/backup.py's. A backup is one JSON file named
+``<account>_<region>_<policy>_<UTC timestamp>.json`` holding the exact stored text
+(``document``, null when the policy did not exist) and what is needed to put it back: account,
+region, partition, policy name, when and by which command it was taken, and a digest (a
+per-log-group policy's backup also holds its log group's ``resource_arn``). The file
+is written and flushed to disk before the write it precedes; if it cannot be written, nothing is.
+``restore`` also reads the line the functions log before each write, a file holding it, and the
+``backup`` that ``plan --json`` records of the stored policy.
 """
 
 from __future__ import annotations
@@ -12,54 +15,28 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from vended_logs_policy.cli import regions
+from vended_logs_policy.backup import Backup, check_document, parse
+from vended_logs_policy.engine.document import render
 from vended_logs_policy.errors import InvalidInputError, VendedLogsPolicyError
 
-FORMAT: Final = "vended-logs-policy-backup"
-VERSION: Final = 1
+__all__ = ["Backup", "BackupError", "BackupWriter", "load", "save"]
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_NAMED = re.compile(
+    r"^(?P<account>[0-9]{12})_(?P<region>[a-z0-9-]+)_(?P<policy>.+)_[0-9]{8}T[0-9]{12}Z(-[0-9]+)?\.json$"
+)
+MAX_FILE = 1_000_000  # bytes; a backup holds at most one 51,200-character document
 
 
 class BackupError(VendedLogsPolicyError):
     """A backup cannot be written (nothing is then written to AWS) or read."""
-
-
-@dataclass(frozen=True)
-class Backup:
-    """One policy as it was stored, and where."""
-
-    account: str
-    region: str
-    partition: str
-    policy_name: str
-    taken_at: str
-    taken_by: str
-    existed: bool
-    document: str | None
-    resource_arn: str | None = None  # a per-log-group policy's log group
-
-    def as_json(self) -> dict[str, Any]:
-        """The file's content."""
-        scoped = {} if self.resource_arn is None else {"resource_arn": self.resource_arn}
-        return scoped | {
-            "format": FORMAT,
-            "version": VERSION,
-            "account": self.account,
-            "region": self.region,
-            "partition": self.partition,
-            "policy_name": self.policy_name,
-            "taken_at": self.taken_at,
-            "taken_by": self.taken_by,
-            "existed": self.existed,
-            "document": self.document,
-        }
 
 
 def _stamp(now: datetime) -> tuple[str, str]:
@@ -127,58 +104,89 @@ class BackupWriter:
         self.on_saved(save(self.folder, backup, stamp))
 
 
-def _field[T](data: dict[str, Any], key: str, kind: type[T]) -> T:
-    value = data.get(key)
-    if not isinstance(value, kind):
-        raise InvalidInputError(f"field {key!r} must be a {kind.__name__}")
-    return value
-
-
-def _optional(data: dict[str, Any], key: str) -> str | None:
-    if data.get(key) is None:
-        return None
-    return _field(data, key, str)
-
-
-def _parse(data: Any) -> Backup:
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InvalidInputError(f'it has no "format": "{FORMAT}"')
-    if data.get("version") != VERSION:
-        raise InvalidInputError(f"version {data.get('version')!r} is not {VERSION}")
-    document = data.get("document")
-    backup = Backup(
-        _field(data, "account", str),
-        regions.check_region(_field(data, "region", str)),
-        _field(data, "partition", str),
-        _field(data, "policy_name", str),
-        _field(data, "taken_at", str),
-        str(data.get("taken_by", "")),
-        _field(data, "existed", bool),
-        document if isinstance(document, str) else None,
-        _optional(data, "resource_arn"),
-    )
-    _check(backup, document)
-    return backup
-
-
-def _check(backup: Backup, document: Any) -> None:
-    if not _ACCOUNT.fullmatch(backup.account):
-        raise InvalidInputError(f"account {backup.account!r} is not a 12-digit account id")
-    regions.partition_for(backup.region, backup.partition)
-    if backup.existed != isinstance(document, str):
-        raise InvalidInputError('"document" must be a string when "existed" is true, else null')
-    if not backup.policy_name:
-        raise InvalidInputError('"policy_name" is empty')
-
-
-def load(path: str) -> Backup:
-    """Read and check a backup file; a file that is not one raises a one-line reason."""
+def _read(path: str) -> str:
+    """The text of a regular file; anything else (a FIFO, a device, a folder) is refused at once."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InvalidInputError(
+                f"{path} is not a regular file (a FIFO, device or folder): pass a backup file"
+            )
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the stat
+                raise InvalidInputError(f"{path} is not a regular file: pass a backup file")
+            data = handle.read(MAX_FILE + 1)
     except OSError as exc:
         raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE:
+        raise InvalidInputError(f"{path} is larger than any backup ({MAX_FILE} bytes)")
     try:
-        return _parse(json.loads(text))
-    except ValueError as exc:  # JSONDecodeError and InvalidInputError both
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise InvalidInputError(f"{path} is not a vended-logs-policy backup: {reason}") from exc
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not a vended-logs-policy backup: not UTF-8") from exc
+
+
+def _from_plan(data: Any) -> Any:
+    """The backup ``plan --json`` records of its one target (its ``before``, with a digest)."""
+    if not (isinstance(data, dict) and data.get("command") == "plan" and "targets" in data):
+        return data
+    targets = data.get("targets")
+    if not isinstance(targets, list) or len(targets) != 1 or not isinstance(targets[0], dict):
+        raise InvalidInputError("plan output must hold exactly one target (one account, region)")
+    target = targets[0]
+    found = parse(target.get("backup"))
+    if "before" in target and _rendered(target["before"]) != _rendered(found.document):
+        raise InvalidInputError(
+            f'its "before" was edited since the plan at {found.taken_at} (it no longer matches '
+            "the stored text the plan recorded); restore the plan output as it was printed"
+        )
+    return target.get("backup")
+
+
+def _rendered(value: Any) -> str | None:
+    """A document (or its text) in one canonical form, to compare two of them."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return str(value)
+    return None if value is None else render(value)
+
+
+def _check_name(path: str, backup: Backup) -> None:
+    """A file named like a backup must name the account, region and policy it holds."""
+    named = _NAMED.fullmatch(Path(path).name)
+    if named is None:
+        return
+    safe = _UNSAFE.sub("-", backup.policy_name).strip(".-") or "policy"
+    for what, said, held in (
+        ("account", named["account"], backup.account),
+        ("region", named["region"], backup.region),
+        ("policy", named["policy"], safe),
+    ):
+        if said != held:
+            raise InvalidInputError(
+                f"its file name says {what} {said} but it holds {what} {held}; a backup is "
+                "never renamed: restore the file as it was saved"
+            )
+
+
+def load(source: str) -> Backup:
+    """Read and check a backup: a file apply or restore saved, a function's log line (or a file
+    holding it), or a ``plan --json`` output; refused with a one-line reason when it is none, was
+    edited, or holds a document restore must not write."""
+    inline = source.lstrip().startswith("{")
+    text = source if inline else _read(source)
+    label = "the given JSON" if inline else source
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{label} is not a vended-logs-policy backup: {exc.msg}") from exc
+    try:
+        backup = parse(_from_plan(data))
+        if not inline:
+            _check_name(source, backup)
+        check_document(backup)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"cannot restore {label}: {exc}") from exc
+    return backup

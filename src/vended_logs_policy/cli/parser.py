@@ -192,7 +192,12 @@ def _render(sub: Any) -> None:
 def _restore(sub: Any) -> None:
     restore = _command(sub, "restore", "put a backup taken by apply (or restore) back, "
                        "after backing up what it replaces")  # fmt: skip
-    restore.add_argument("file", metavar="FILE", help="a backup file written by apply or restore")
+    restore.add_argument(
+        "file",
+        metavar="FILE",
+        help="a backup file written by apply or restore, a function's backup log line (or a "
+        "file holding it), or plan --json output",
+    )
     restore.add_argument(
         "--dry-run",
         action="store_true",
@@ -201,8 +206,20 @@ def _restore(sub: Any) -> None:
     restore.add_argument(
         "--role-name",
         type=_checked(values.role_name),
-        help="role to assume when the backup is of another account than the caller's "
-        f"(default {DEFAULT_ROLE})",
+        help=f"role to assume in --account when it is not the caller's (default {DEFAULT_ROLE})",
+    )
+    restore.add_argument(
+        "--account",
+        type=_checked(values.account_id),
+        metavar="ID",
+        help="the account to write (default: the caller's); it must be the backup's account",
+    )
+    restore.add_argument(
+        "--policy-name",
+        default=DEFAULT_POLICY_NAME,
+        metavar="NAME",
+        help=f"the policy restore may write (default {DEFAULT_POLICY_NAME}); it must be the "
+        "backup's",
     )
     _connection(restore)
     _backup_dir(restore)

@@ -87,3 +87,10 @@ def role_name(value: str) -> str:
             "parts of a path separated by /)"
         )
     return value
+
+
+def account_id(value: str) -> str:
+    """``--account``: one 12-digit account id."""
+    if not ACCOUNT_ID.fullmatch(value):
+        raise InvalidInputError(f"--account: {value!r} is not a 12-digit AWS account id")
+    return value

@@ -32,6 +32,7 @@ from vended_logs_policy.function.hook_protocol import (
     HookRequest,
     HookResponse,
     coverage_annotations,
+    joined,
     parse_request,
 )
 from vended_logs_policy.function.runtime import Runtime, scope_of
@@ -159,7 +160,7 @@ def _covered_answer(
         settings.options,
         appends=request.target_type != DELIVERY_DESTINATION,
     )
-    message = state if not uncovered else f"{state}; {'; '.join(uncovered)}"
+    message = joined([state, *uncovered])
     return HookResponse.success(message, request.token, annotations)
 
 

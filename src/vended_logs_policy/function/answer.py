@@ -3,13 +3,16 @@
 crhelper 2.0.12 sends with no socket timeout (an endpoint that never answers blocks until the
 function times out) and counts any HTTP status as delivered (an S3 503 loses the answer). This
 sender bounds every attempt by the time left, retries connection errors and 5xx answers with
-backoff, and never retries a 4xx (an expired URL or a refused body will not get better). It never
+backoff, bounds each attempt on the wall clock too (an endpoint that trickles its answer is cut
+off), and never retries a 4xx (an expired URL or a refused body will not get better). It never
 logs the URL: it is a presigned secret.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -19,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aws_lambda_powertools import Logger
 
+from vended_logs_policy.adapters.deadline import CallTimedOut, within
+
 logger = Logger(service="vended-logs-policy", child=True)
 
 ATTEMPTS = 5
@@ -27,21 +32,36 @@ MAX_DELAY = 4.0
 
 
 def _put(netloc: str, target: str, data: bytes, timeout: float) -> int | str:
-    """One PUT: the HTTP status, or the name of what went wrong on the way."""
+    """One PUT, bounded by ``timeout`` seconds of wall clock (an endpoint that trickles its
+    answer never trips a per-read timeout): the HTTP status, or what went wrong on the way."""
+    connection = HTTPSConnection(netloc, timeout=timeout, context=ssl.create_default_context())
     try:
-        connection = HTTPSConnection(netloc, timeout=timeout, context=ssl.create_default_context())
-        try:
-            connection.request(
-                "PUT",
-                target,
-                body=data,
-                headers={"Content-Type": "", "Content-Length": str(len(data))},
-            )
-            return connection.getresponse().status
-        finally:
-            connection.close()
+        return within(timeout, lambda: _exchange(connection, target, data), _aborter(connection))
+    except CallTimedOut:
+        return "CallTimedOut"
     except (OSError, HTTPException) as exc:
         return type(exc).__name__
+    finally:
+        connection.close()
+
+
+def _exchange(connection: HTTPSConnection, target: str, data: bytes) -> int:
+    connection.request(
+        "PUT", target, body=data, headers={"Content-Type": "", "Content-Length": str(len(data))}
+    )
+    return connection.getresponse().status
+
+
+def _aborter(connection: HTTPSConnection) -> Callable[[], None]:
+    """Shut the connection's socket down: a read blocked on it returns at once."""
+
+    def abort() -> None:
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    return abort
 
 
 def _settled(status: int | str, attempt: int) -> bool | None:

@@ -1,7 +1,8 @@
 """The CloudFormation Lambda Hook protocol: the request fields we read, the answer we return.
 
 CloudFormation cuts ``message`` at 4096 characters and the Cloud Control API at 1024; messages
-are fitted to 1024 from their start so both show what matters.
+are fitted to 1024 from their start so both show what matters, lists of destinations end with
+"... and N more", and at most ``MAX_ANNOTATIONS`` annotations are returned.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from vended_logs_policy.engine.policy import Options, Scope, grants_delivery_to,
 from vended_logs_policy.errors import InvalidInputError
 
 MAX_MESSAGE = 1024
+MAX_ANNOTATIONS = 50  # the rest summed up in one: the answer stays far below Lambda's 6 MB
 ANNOTATION = "VendedLogsPolicyCoverage"
 DELIVERY_DESTINATION = "AWS::Logs::DeliveryDestination"
 
@@ -138,13 +140,75 @@ def coverage_annotations(
     uncovered: list[str] = []
     for arn in arns:
         target = log_group_target(arn)
-        if target is not None and grants_delivery_to(documents, target, scope):
+        found = _problem(arn, target, documents, scope)
+        if found is None:
             annotations.append(_passed(arn))
             continue
-        problem = _uncovered(arn, target, policy_name, appends)
-        uncovered.append(f"{problem}; {_remedy(arn, options)}" if target else problem)
-        annotations.append(_failed(problem, _remedy(arn, options)))
-    return annotations, uncovered
+        problem, remedy = found or (
+            _uncovered(arn, target, policy_name, appends),
+            _remedy(arn, options),
+        )
+        uncovered.append(f"{problem}; {remedy}" if target else problem)
+        annotations.append(_failed(problem, remedy))
+    return capped(annotations), uncovered
+
+
+def _problem(
+    arn: str, target: str | None, documents: Sequence[Mapping[str, Any]], scope: Scope
+) -> tuple[str, str] | tuple[()] | None:
+    """None when covered; the problem and remedy of a log group elsewhere; () otherwise."""
+    if target is None:
+        return ()
+    elsewhere = _elsewhere(arn, scope)
+    if elsewhere is not None:
+        return elsewhere
+    return None if grants_delivery_to(documents, target, scope) else ()
+
+
+def capped(annotations: list[dict[str, str]], limit: int = MAX_ANNOTATIONS) -> list[dict[str, str]]:
+    """At most ``limit`` annotations, failed ones first; the rest counted in a last one."""
+    if len(annotations) <= limit:
+        return annotations
+    ordered = sorted(annotations, key=lambda a: a["status"] != "FAILED")
+    shown, hidden = ordered[: limit - 1], ordered[limit - 1 :]
+    failed = sum(1 for a in hidden if a["status"] == "FAILED")
+    summary = f"... and {len(hidden)} more destinations ({failed} not covered)"
+    return [*shown, {"annotationName": ANNOTATION, "status": "FAILED" if failed else "PASSED",
+                     "statusMessage": summary}]  # fmt: skip
+
+
+def joined(parts: Sequence[str], limit: int = MAX_MESSAGE) -> str:
+    """``parts`` joined by "; ", as many whole ones as fit in ``limit``, then "and N more"."""
+    for shown in range(len(parts), 0, -1):
+        hidden = len(parts) - shown
+        text = "; ".join(parts[:shown]) + (f"; ... and {hidden} more" if hidden else "")
+        if len(text) <= limit:
+            return text
+    return fit_message(f"{parts[0]}; ... and {len(parts) - 1} more", limit) if parts else ""
+
+
+def _elsewhere(arn: str, scope: Scope) -> tuple[str, str] | None:
+    """The problem and a remedy that works for a log group outside the guard's partition,
+    region or account (None when it is in them): this account's policy cannot cover it."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return None
+    partition, region, account = parts[1], parts[3], parts[4]
+    if partition != scope.partition:
+        return (
+            f"log group {arn} is in partition {partition}, not {scope.partition}",
+            f"use a log group in partition {scope.partition}: Step Functions delivers logs "
+            "only within its own partition",
+        )
+    if (region, account) == (scope.region, scope.account):
+        return None
+    return (
+        f"log group {arn} is in account {account}, region {region}: this account's policy "
+        f"({scope.account}, {scope.region}) cannot cover it",
+        f"ensure the policy there: vended-logs-policy apply --region {region} with "
+        f"credentials of account {account} (or --accounts {account}), or deploy the bootstrap "
+        "stack in that account and region",
+    )
 
 
 def _uncovered(arn: str, target: str | None, policy_name: str, appends: bool = True) -> str:

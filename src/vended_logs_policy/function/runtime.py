@@ -1,17 +1,27 @@
-"""What every entry point reads from its invocation: scope, deadline, the retry budget."""
+"""What every entry point reads from its invocation: scope, deadline, the retry budget; and the
+backup line every function write leaves in its log (vended_logs_policy/backup.py's format).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
+from vended_logs_policy import log_safety
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.adapters.logs import ResourcePolicies
 from vended_logs_policy.adapters.retry import Retry
+from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
 from vended_logs_policy.engine.policy import Scope
-from vended_logs_policy.service import PolicyService
+from vended_logs_policy.service import BeforeWrite, PolicyService
+
+logger = Logger(service="vended-logs-policy", child=True)
 
 # Seconds kept back from the function's timeout for the answer (and crhelper's timer).
 SAFETY_MARGIN = 5.0
@@ -30,6 +40,10 @@ class Runtime:
     clients: Clients = field(default_factory=Clients)
     sleep: Callable[[float], None] = time.sleep
     safety_margin: float = SAFETY_MARGIN
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) even at a DEBUG root
 
     def deadline(self, context: Any) -> Callable[[], float]:
         """Seconds left before the work must stop, from the Lambda context."""
@@ -40,4 +54,28 @@ class Runtime:
         retry = Retry(
             time_left=time_left, call_seconds=self.clients.timeouts.per_call, sleep=self.sleep
         )
-        return PolicyService(ResourcePolicies(self.clients.client("logs", scope.region), retry))
+        return PolicyService(
+            ResourcePolicies(self.clients.client("logs", scope.region), retry),
+            before_write=self.backup_logger(scope),
+        )
+
+    def backup_logger(self, scope: Scope) -> BeforeWrite:
+        """A ``before_write`` that logs one line holding the backup of what the write replaces.
+
+        Logged at WARNING, so that no level a function runs at (INFO, WARN) drops it; find it
+        with the Logs Insights query in docs/deploy.md and pass it to ``restore``."""
+
+        def log_backup(name: str, replaced_text: str | None) -> None:
+            backup = Backup(
+                scope.account,
+                scope.region,
+                scope.partition,
+                name,
+                self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "function"),
+                replaced_text is not None,
+                replaced_text,
+            )
+            logger.warning(LOG_MESSAGE, extra={LOG_KEY: backup.as_json()})
+
+        return log_backup

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from vended_logs_policy import log_safety
 from vended_logs_policy.cli import backup as backups
 from vended_logs_policy.cli.commands.absorb import absorb_target
 from vended_logs_policy.cli.commands.apply import apply_target
 from vended_logs_policy.cli.commands.audit import audit_target
 from vended_logs_policy.cli.commands.plan import plan_target
-from vended_logs_policy.cli.commands.restore import restore_target
+from vended_logs_policy.cli.commands.restore import check_request, restore_target
 from vended_logs_policy.cli.commands.tidy import tidy_target
 from vended_logs_policy.cli.interrupt import Interruption
 from vended_logs_policy.cli.live import AwsRun, Target, connect, organisation_accounts
@@ -80,13 +81,15 @@ def _policy_job(args: argparse.Namespace) -> Job:
 
 def _restore_job(args: argparse.Namespace) -> Job:
     backup = backups.load(args.file)
+    check_request(backup, args.policy_name, args.account)
+    accounts = None if args.account is None else Choice((args.account,))
 
     def restore(target: Target) -> TargetResult:
         return restore_target(
             target, backup, args.file, backup_dir=args.backup_dir, dry_run=args.dry_run
         )
 
-    return Job(restore, Choice((backup.account,)), None, backup.region, not args.dry_run, False)
+    return Job(restore, accounts, None, backup.region, not args.dry_run, False)
 
 
 def _job(args: argparse.Namespace) -> Job:
@@ -137,6 +140,7 @@ def _execute(args: argparse.Namespace, interruption: Interruption, out: TextIO, 
 
 def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run plan, apply, audit or restore; every failure is one line, Ctrl-C exits 130."""
+    log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) whatever logging is set up
     interruption = Interruption(err)
     with interruption.installed():
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
@@ -57,6 +59,14 @@ def outcome_lines(outcome: Outcome, change: DocumentDiff, why: str) -> list[str]
     return lines
 
 
+def _backup(target: Target, name: str, existed: bool, text: str | None) -> dict[str, Any]:
+    """The stored policy in the backup format (with its digest): ``restore`` reads it back."""
+    taken_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    found = Backup(target.account, target.region, target.run.partition, name, taken_at, "plan",
+                   existed, text)  # fmt: skip
+    return found.as_json()
+
+
 def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
     """Read the policy and say what ensuring it would change; write nothing."""
     planned = PolicyService(target.policies()).plan(settings.name, target.scope, settings.options)
@@ -68,6 +78,7 @@ def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
         "exists": planned.existed,
         "before": parsed(planned.stored_text),
         "after": outcome.document,
+        "backup": _backup(target, settings.name, planned.existed, planned.stored_text),
     }
     if outcome.changed:
         summary = (

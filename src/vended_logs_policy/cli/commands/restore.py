@@ -1,5 +1,10 @@
 """``restore FILE``: put a backup's exact text back, after backing up what it replaces.
 
+Before any call, the backup is checked (cli/backup.py ``load``: unedited, a readable policy within
+the limit, every ARN in the backup's partition, region and account) and must be of the policy and
+account the user asked for; the credentials must then reach the backup's account. A refusal is
+one line and writes nothing, in ``--dry-run`` too.
+
 A backup of a policy that did not exist cannot be restored by writing: that would mean deleting
 the policy, and the product's permissions hold no ``logs:DeleteResourcePolicy``. Restore then
 refuses and says how to delete the policy by hand.
@@ -11,7 +16,7 @@ import json
 from typing import Any
 
 from vended_logs_policy.adapters.logs import StoredPolicy
-from vended_logs_policy.cli.backup import Backup
+from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli.commands.restore_log_group import restore_log_group
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
@@ -40,6 +45,33 @@ def _refuse_delete(target: Target, backup: Backup) -> InvalidInputError:
     )
 
 
+def check_request(backup: Backup, policy_name: str, account: str | None) -> None:
+    """Refuse a backup of another policy than the one restore may write (``--policy-name``), or
+    of another account than the one the user named (``--account``): editing a file must not
+    choose what is overwritten, nor where a role is assumed."""
+    # A per-log-group backup is of the one policy its log group holds: its resource_arn, checked
+    # to be in the backup's account and region, says what is written.
+    if backup.resource_arn is None and backup.policy_name != policy_name:
+        raise InvalidInputError(
+            f"the backup is of policy {backup.policy_name}, but restore writes {policy_name}: "
+            f"pass --policy-name {backup.policy_name} if that policy is yours to restore"
+        )
+    if account is not None and account != backup.account:
+        raise InvalidInputError(
+            f"the backup is of account {backup.account}, not --account {account}; nothing written"
+        )
+
+
+def _check_account(target: Target, backup: Backup) -> None:
+    """The credentials (or the role the user asked for) must reach the backup's account."""
+    if target.account != backup.account:
+        raise InvalidInputError(
+            f"the backup is of account {backup.account}, but the credentials reach account "
+            f"{target.account}: use credentials of {backup.account}, or pass --account "
+            f"{backup.account} to assume --role-name there"
+        )
+
+
 def _result(
     target: Target,
     outcome: tuple[Status, int, str],
@@ -58,6 +90,7 @@ def restore_target(
     target: Target, backup: Backup, source: str, *, backup_dir: str, dry_run: bool
 ) -> TargetResult:
     """Show the change from what is stored to the backup; unless a dry run, write the backup."""
+    _check_account(target, backup)
     if backup.resource_arn is not None:  # a per-log-group policy, backed up by tidy
         return restore_log_group(target, backup, source, backup_dir=backup_dir, dry_run=dry_run)
     policies = target.policies()

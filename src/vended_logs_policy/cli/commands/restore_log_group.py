@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vended_logs_policy.adapters.logs import LogGroupPolicy, ResourcePolicies
-from vended_logs_policy.cli.backup import Backup
+from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
 from vended_logs_policy.errors import ConcurrentModificationError, InvalidInputError
