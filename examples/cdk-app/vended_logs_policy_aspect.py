@@ -38,7 +38,7 @@ class VendedLogsPolicyAspect:
     ``AWS::Logs::DeliveryDestination`` whose destination may be a log group (one that is
     certainly an S3 bucket, a Firehose stream or X-Ray is left alone). In another stack of the
     same app, CDK turns the dependency into a stack dependency, so that stack deploys after the
-    one holding ``policy``.
+    one holding ``policy``; in a nested stack, the nested stack's resource waits for it.
     """
 
     def __init__(self, policy: IConstruct) -> None:

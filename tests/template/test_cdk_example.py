@@ -325,3 +325,20 @@ def test_an_app_wide_aspect_orders_another_stack_after_the_policy(
     assert not any(
         "VendedLogsPolicy" in _depends_on(resource) for resource in template["Resources"].values()
     )
+
+
+def test_a_nested_stack_with_a_state_machine_waits_for_the_policy(
+    aspect_module: ModuleType, tmp_path: Path
+) -> None:
+    # Given the custom resource in a stack, and a state machine in one of its nested stacks
+    app = cdk.App(outdir=str(tmp_path))
+    stack, policy = _stack(app, "Parent")
+    _state_machine(cdk.NestedStack(stack, "Child"), "Orders")
+    cdk.Aspects.of(app).add(aspect_module.VendedLogsPolicyAspect(policy))
+    # When the app is synthesized
+    template = app.synth().get_stack_by_name("Parent").template
+    # Then the nested stack (and so everything in it) is created after the custom resource
+    nested = tools.resources_of(template, "AWS::CloudFormation::Stack")
+    assert nested
+    for name, resource in nested.items():
+        assert "VendedLogsPolicy" in _depends_on(resource), name
