@@ -13,16 +13,17 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_stepfunctions as sfn
-from constructs import Construct
 
 from . import _tools as tools
+
+if TYPE_CHECKING:
+    # Imported where used: loading aws-cdk-lib starts node (seconds), which a run that
+    # deselects the `template` marker should not pay for.
+    import aws_cdk as cdk
+    from constructs import Construct
 
 pytestmark = pytest.mark.template
 
@@ -90,6 +91,8 @@ def _cdk_json() -> dict[str, Any]:
 
 def _synth(app_module: ModuleType, outdir: Path, **context: str) -> dict[str, Any]:
     """Synthesize the example with cdk.json's context (plus `context`); its one template."""
+    import aws_cdk as cdk
+
     app = cdk.App(outdir=str(outdir), context={**_cdk_json()["context"], **context})
     assembly = app_module.build_app(app).synth()
     template: dict[str, Any] = assembly.get_stack_by_name(STACK).template
@@ -209,6 +212,8 @@ def test_the_synthesized_template_lints_clean(synthesized: Path, env: dict[str, 
 
 def _stack(scope: Construct, name: str) -> tuple[cdk.Stack, cdk.CustomResource]:
     """A stack with the custom resource; (stack, custom resource)."""
+    import aws_cdk as cdk
+
     stack = cdk.Stack(scope, name)
     policy = cdk.CustomResource(
         stack,
@@ -220,6 +225,9 @@ def _stack(scope: Construct, name: str) -> tuple[cdk.Stack, cdk.CustomResource]:
 
 
 def _state_machine(stack: cdk.Stack, name: str) -> None:
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_stepfunctions as sfn
+
     group = logs.LogGroup(stack, f"{name}Logs", log_group_name=f"{VENDED_LOGS_PREFIX}{name}")
     sfn.StateMachine(
         stack,
@@ -238,6 +246,8 @@ def _by_id(template: dict[str, Any], prefix: str) -> dict[str, Any]:
 def test_without_the_aspect_the_rule_pack_reports_the_state_machine(
     aspect_module: ModuleType, env: dict[str, str], tmp_path: Path
 ) -> None:
+    import aws_cdk as cdk
+
     # Given two stacks with the custom resource and a logging state machine, one with the Aspect
     app = cdk.App(outdir=str(tmp_path))
     for name, ordered in (("WithoutAspect", False), ("WithAspect", True)):
@@ -260,6 +270,10 @@ def test_without_the_aspect_the_rule_pack_reports_the_state_machine(
 
 def _destinations(stack: cdk.Stack) -> dict[str, bool]:
     """Add delivery destinations of every kind; {construct id: whether it must wait}."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_s3 as s3
+
     group = logs.LogGroup(stack, "Group", log_group_name=f"{VENDED_LOGS_PREFIX}v2")
     bucket = s3.CfnBucket(stack, "Bucket")
     arn = f"arn:aws:logs:{tools.REGION}:{tools.ACCOUNT}:log-group:{VENDED_LOGS_PREFIX}x"
@@ -281,6 +295,9 @@ def _destinations(stack: cdk.Stack) -> dict[str, bool]:
 def test_the_aspect_orders_deliveries_and_log_group_destinations_only(
     aspect_module: ModuleType, tmp_path: Path
 ) -> None:
+    import aws_cdk as cdk
+    from aws_cdk import aws_logs as logs
+
     # Given a stack with the custom resource, delivery destinations of every kind, a delivery
     # and resources that never grow the policy, and the Aspect on it
     app = cdk.App(outdir=str(tmp_path))
@@ -309,6 +326,8 @@ def test_the_aspect_orders_deliveries_and_log_group_destinations_only(
 def test_an_app_wide_aspect_orders_another_stack_after_the_policy(
     aspect_module: ModuleType, tmp_path: Path
 ) -> None:
+    import aws_cdk as cdk
+
     # Given the custom resource in one stack, a state machine in another, the Aspect on the app
     app = cdk.App(outdir=str(tmp_path))
     _, policy = _stack(app, "Bootstrap")
@@ -330,6 +349,8 @@ def test_an_app_wide_aspect_orders_another_stack_after_the_policy(
 def test_a_nested_stack_with_a_state_machine_waits_for_the_policy(
     aspect_module: ModuleType, tmp_path: Path
 ) -> None:
+    import aws_cdk as cdk
+
     # Given the custom resource in a stack, and a state machine in one of its nested stacks
     app = cdk.App(outdir=str(tmp_path))
     stack, policy = _stack(app, "Parent")
