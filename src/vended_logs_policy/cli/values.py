@@ -18,7 +18,14 @@ ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 ROLE_PART = r"[\w+=,.@-]+"
 ROLE_NAME = re.compile(rf"^{ROLE_PART}(/{ROLE_PART})*$")
 MAX_ROLE_NAME = 512
-FAIL_ON: Final = ("over-limit", "near-limit", "uncovered-state-machines")
+FAIL_ON: Final = (
+    "over-limit",
+    "near-limit",
+    "uncovered-state-machines",
+    "unconditional-grant",
+    "broad-grant",
+)
+GRANT_FINDINGS: Final = ("unconditional-grant", "broad-grant")
 
 
 @dataclass(frozen=True)
@@ -63,15 +70,20 @@ def account_list(value: str) -> Choice:
     return Choice(tuple(dict.fromkeys(items)))
 
 
-def fail_on(value: str) -> frozenset[str]:
-    """``--fail-on``: a comma-separated subset of the audit's findings."""
+def fail_on(value: str, choices: tuple[str, ...] = FAIL_ON) -> frozenset[str]:
+    """``--fail-on``: a comma-separated subset of the command's findings."""
     items = [item.strip() for item in value.split(",")]
-    unknown = [item for item in items if item not in FAIL_ON]
+    unknown = [item for item in items if item not in choices]
     if unknown:
         raise InvalidInputError(
-            f"--fail-on: unknown finding {unknown[0]!r}; choose from {', '.join(FAIL_ON)}"
+            f"--fail-on: unknown finding {unknown[0]!r}; choose from {', '.join(choices)}"
         )
     return frozenset(items)
+
+
+def grant_fail_on(value: str) -> frozenset[str]:
+    """``plan --fail-on``: a comma-separated subset of the grant findings."""
+    return fail_on(value, GRANT_FINDINGS)
 
 
 def role_name(value: str) -> str:

@@ -84,33 +84,47 @@ KNOWN = frozenset(p.name for p in SCHEMA)
 ResourceProperties = PolicyTarget
 
 
-def _service_timeout(value: Any) -> None:
+def _whole_seconds(value: Any) -> int | None:
+    """An int, or a string of at most four ASCII digits, as an int; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     text = value.strip() if isinstance(value, str) else ""
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3600:
-        return
-    if not (text.isascii() and text.isdecimal() and len(text) <= 4) or not 1 <= int(text) <= 3600:
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 4 else None
+
+
+def _service_timeout(value: Any) -> None:
+    seconds = _whole_seconds(value)
+    if seconds is None or not 1 <= seconds <= 3600:
         raise PropertyError(f"ServiceTimeout must be a whole number 1-3600, got {_show(value)}")
 
 
-def parse(raw: Any) -> ResourceProperties:
-    """Turn ``ResourceProperties`` into typed values, or raise PropertyError naming the property."""
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "PolicyName": policy_name,
+    "LogGroupPrefixes": prefixes,
+    "SourceConditions": lambda v: to_bool("SourceConditions", v),
+    "Compact": lambda v: to_bool("Compact", v),
+}
+
+
+def _known(raw: Any) -> Mapping[str, Any]:
+    """The properties object, once every key is known."""
     if raw is None:
-        raw = {}
+        return {}
     if not isinstance(raw, Mapping):
         raise PropertyError(f"ResourceProperties must be an object, got {_show(raw)}")
     unknown = sorted((k for k in raw if k not in KNOWN), key=str)
     if unknown:
         allowed = ", ".join(p.name for p in SCHEMA)
         raise PropertyError(f"unknown property {_show(unknown[0])}; allowed: {allowed}")
-    if "ServiceTimeout" in raw:
-        _service_timeout(raw["ServiceTimeout"])
-    parsers: dict[str, Callable[[Any], Any]] = {
-        "PolicyName": policy_name,
-        "LogGroupPrefixes": prefixes,
-        "SourceConditions": lambda v: to_bool("SourceConditions", v),
-        "Compact": lambda v: to_bool("Compact", v),
-    }
-    values = {key: parse_value(raw[key]) for key, parse_value in parsers.items() if key in raw}
+    return raw
+
+
+def parse(raw: Any) -> ResourceProperties:
+    """Turn ``ResourceProperties`` into typed values, or raise PropertyError naming the property."""
+    known = _known(raw)
+    if "ServiceTimeout" in known:
+        _service_timeout(known["ServiceTimeout"])
+    values = {key: parse_value(known[key]) for key, parse_value in _PARSERS.items() if key in known}
     return ResourceProperties(
         policy_name=values.get("PolicyName", DEFAULT_POLICY_NAME),
         options=Options(
