@@ -163,3 +163,19 @@ def test_delete_of_a_refused_request_still_succeeds(
     answer = answer_of(strict, event, cfn, lambda_context)
     assert answer["Status"] == "SUCCESS"
     assert logs.calls == []
+
+
+def test_a_bad_allow_list_fails_naming_the_variable_and_writes_nothing(
+    logs: LogsServer, cfn: ResponseEndpoint, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a bootstrap stack whose allow-list holds a prefix no log group name can start with
+    handler = custom_resource(
+        logs,
+        sleep=lambda _: None,
+        answer_sleep=lambda _: None,
+        environ={"VLP_ALLOWED_PREFIXES": "/aws/*"},
+    )
+    # WHEN a request arrives, THEN FAILED naming the variable, and no AWS call
+    reason = refused(handler, create(), logs, cfn, lambda_context)
+    assert reason.startswith("VLP_ALLOWED_PREFIXES: log group prefix '/aws/*'"), reason
+    assert logs.calls == []
