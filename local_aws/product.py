@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from local_aws.logs_server import LogsServer, logs_client
@@ -97,18 +97,24 @@ def custom_resource(
     sleep: Callable[[float], None] | None = None,
     answer_sleep: Callable[[float], None] | None = None,
     clients: Clients | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> CustomResourceHandler:
     """The custom resource's Lambda handler on the product's clients for the server.
 
     ``sleep`` takes the retry pauses and ``answer_sleep`` the answer sender's (for instance a
-    list's ``append``, to record them); None sleeps for real.
+    list's ``append``, to record them); None sleeps for real. ``environ`` is the bootstrap
+    stack's allow-list (``VLP_ALLOWED_...``); None: its defaults, not the process environment.
     """
     from vended_logs_policy.function.answer import deliver
     from vended_logs_policy.function.custom_resource import CustomResourceHandler
     from vended_logs_policy.function.runtime import Runtime
 
     runtime = Runtime(clients=clients or product_clients(server), sleep=sleep or time.sleep)
-    return CustomResourceHandler(runtime, sender=functools.partial(deliver, sleep=answer_sleep))
+    return CustomResourceHandler(
+        runtime,
+        sender=functools.partial(deliver, sleep=answer_sleep),
+        environ={} if environ is None else environ,
+    )
 
 
 def answer_of(

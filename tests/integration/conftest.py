@@ -30,11 +30,33 @@ def clients(logs: LogsServer) -> Clients:
     return product_clients(logs)
 
 
+# The bootstrap stack these tests stand for: its defaults, widened by a second policy name (the
+# rename event) and the WAF prefix (the advice tests); unconditional grants stay refused.
+BOOTSTRAP_ENV = {
+    "VLP_ALLOWED_POLICY_NAMES": "AWSLogDeliveryWrite20150319,VendedLogsStates",
+    "VLP_ALLOWED_PREFIXES": "/aws/vendedlogs/,aws-waf-logs-",
+}
+
+
+@pytest.fixture
+def bootstrap_env() -> dict[str, str]:
+    """The allow-list the ``handler`` fixture's bootstrap stack sets (tests may widen it)."""
+    return dict(BOOTSTRAP_ENV)
+
+
 @pytest.fixture
 def handler(
-    logs: LogsServer, clients: Clients, backoffs: list[float], answer_sleeps: list[float]
+    logs: LogsServer,
+    clients: Clients,
+    backoffs: list[float],
+    answer_sleeps: list[float],
+    bootstrap_env: dict[str, str],
 ) -> CustomResourceHandler:
     """The real handler, wired to the local endpoint, its pauses recorded."""
     return custom_resource(
-        logs, sleep=backoffs.append, answer_sleep=answer_sleeps.append, clients=clients
+        logs,
+        sleep=backoffs.append,
+        answer_sleep=answer_sleeps.append,
+        clients=clients,
+        environ=bootstrap_env,
     )

@@ -23,6 +23,7 @@ from local_aws.policies import (
     NAME,
     REGION,
     ROUTE53,
+    SCOPE,
     STATES,
     delivery_statement,
     document,
@@ -123,6 +124,8 @@ def grown(resources: int) -> dict[str, object]:
         (40, "near-limit", 2, ["near-limit"]),
         (50, "over-limit", 2, ["over-limit", "near-limit"]),
         (50, "near-limit", 2, ["over-limit", "near-limit"]),
+        (3, "broad-grant", 0, []),
+        (3, "unconditional-grant", 2, []),
     ],
 )
 def test_audit_fail_on_size_findings(
@@ -136,7 +139,8 @@ def test_audit_fail_on_size_findings(
     result = run("audit", "--json", *args, server=logs)
     assert result.returncode == code, result.stderr
     data = record(result)
-    assert data["findings"] == findings
+    # (the grown statement carries no confused-deputy condition: always unconditional-grant)
+    assert data["findings"] == [*findings, "unconditional-grant"]
     assert data["status"] == ("findings" if code else "ok")
     length = data["policies"][0]["length"]
     assert data["policies"][0]["state"] == (
@@ -151,6 +155,56 @@ def test_audit_fail_on_uncovered_state_machines(logs: LogsServer) -> None:
     assert "state machines logging to log groups no grant covers: 1" in result.stdout
     assert "findings: uncovered-state-machines" in result.stdout
     assert "(fails on uncovered-state-machines)" in result.stdout.splitlines()[0]
+
+
+BROAD = f"{ARN}:/a*:*"
+
+
+def over_broad_document() -> dict[str, object]:
+    """The compliant wildcard, plus an unconditional grant reaching every log group under /a."""
+    return document(
+        delivery_statement([STATES], Condition=SCOPE.source_conditions()),
+        delivery_statement([BROAD], sid="Open"),
+    )
+
+
+@pytest.mark.parametrize("command", ["plan", "audit"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("", [], 0, []),
+        ("broad-grant", [], 2, ["broad-grant"]),
+        ("unconditional-grant", [], 2, ["unconditional-grant"]),
+        ("broad-grant,unconditional-grant", [], 2, ["unconditional-grant", "broad-grant"]),
+        ("broad-grant", ["--allowed-prefix", "/a"], 0, []),
+    ],
+)
+def test_fail_on_over_broad_grants(
+    logs: LogsServer, command: str, case: tuple[str, list[str], int, list[str]]
+) -> None:
+    fail_on, allowed, code, failing = case
+    # GIVEN a compliant policy that also holds an unconditional grant on log-group:/a*:*
+    seed(logs, over_broad_document())
+    args = ("--fail-on", fail_on) if fail_on else ()
+    # WHEN plan or audit runs
+    result = run(command, "--json", *args, *allowed, server=logs)
+    # THEN both findings name the statement, and only --fail-on ones exit 2
+    assert result.returncode == code, result.stderr
+    data = record(result)
+    expected = ["unconditional-grant"] if allowed else ["unconditional-grant", "broad-grant"]
+    assert [f for f in data["findings"] if f.endswith("-grant")] == expected
+    assert data["failing"] == failing
+    texts = [f["text"] for f in data["grant_findings"]]
+    assert f"{NAME}: unconditional-grant: Sid Open grants delivery.logs.amazonaws.com" in texts[0]
+    if not allowed:
+        assert texts[1] == (
+            f"{NAME}: broad-grant: Sid Open grants delivery.logs.amazonaws.com on {BROAD}, "
+            "which reaches log groups outside /aws/vendedlogs/"
+        )
+    # AND the text output lists them
+    text = run(command, *args, *allowed, server=logs).stdout
+    assert f"  {NAME}: unconditional-grant: Sid Open" in text
+    assert (f"  {NAME}: broad-grant: Sid Open" in text) is not bool(allowed)
 
 
 def test_progress_is_shown_only_on_a_terminal(logs: LogsServer) -> None:

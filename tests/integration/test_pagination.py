@@ -98,6 +98,13 @@ def test_handler_finds_the_policy_on_the_last_page_and_reads_every_page(
     assert all(call.request.get("limit") == 50 for call in logs.recorded(READ))
 
 
+@pytest.fixture
+def unconditional_allowed(bootstrap_env: dict[str, str]) -> None:
+    """A bootstrap stack with AllowUnconditionalGrants=true."""
+    bootstrap_env["VLP_ALLOW_UNCONDITIONAL_GRANTS"] = "true"
+
+
+@pytest.mark.usefixtures("unconditional_allowed")
 def test_compliant_policy_on_the_last_page_costs_only_the_reads(
     small_pages: LogsServer,
     cfn: ResponseEndpoint,

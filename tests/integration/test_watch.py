@@ -10,11 +10,19 @@ import pytest
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
-from local_aws.policies import NAME, route53_text, seeded_document
+from local_aws.policies import (
+    ARN,
+    NAME,
+    SCOPE,
+    delivery_statement,
+    document,
+    route53_text,
+    seeded_document,
+)
 from local_aws.product import product_clients, seed, stored_text
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.function.runtime import Runtime
-from vended_logs_policy.function.watch import WatchHandler
+from vended_logs_policy.function.watch import WatchFailedError, WatchHandler
 
 
 def watch(server: LogsServer, **environ: str) -> WatchHandler:
@@ -60,20 +68,68 @@ def test_watch_emits_length_percent_uncovered_and_count_per_policy(
     assert values[(NAME, "PolicyLengthPercent")] == round(100 * length / CLASSIC_LIMIT, 1)
     assert values[(NAME, "UncoveredDeliveryResources")] == 1  # the seeded outside resource
     assert values[("", "AccountPolicyCount")] == 2
+    assert values[("", "OverBroadGrants")] == 2  # unconditional, and reaching /aws/apigateway/
     assert all(r["service"] == "vended-logs-policy" for r in records)
     dimensions = {frozenset(r["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) for r in records}
     assert dimensions == {frozenset({"service", "PolicyName"}), frozenset({"service"})}
 
 
-def test_watch_failure_is_logged_and_returned_not_raised(
+def test_watch_failure_is_logged_and_raised_so_lambda_counts_an_error(
+    logs: LogsServer,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN a watch that lost its permission to read the policies
+    logs.faults.fail("DescribeResourcePolicies", code="AccessDeniedException", times=1)
+    reason = "not allowed to call logs:DescribeResourcePolicies: grant it to the caller's role"
+    # WHEN the schedule fires, THEN the invocation fails (Lambda's Errors, the schedule retries)
+    with pytest.raises(WatchFailedError) as raised:
+        watch(logs)(load_event("watch"), lambda_context)
+    assert str(raised.value) == reason
+    assert raised.value.__cause__ is None  # one line, not a chain of tracebacks
+    # AND the reason is logged, and no metric says all is well
+    assert emitted(capsys.readouterr().out) == []
+    (record,) = [r for r in caplog.records if r.getMessage() == "watch failed"]
+    assert getattr(record, "reason", None) == reason
+
+
+def test_watch_with_bad_settings_raises_naming_the_variable(
     logs: LogsServer, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    logs.faults.fail("DescribeResourcePolicies", code="AccessDeniedException", times=1)
-    result = watch(logs)(load_event("watch"), lambda_context)
-    assert result == {
-        "status": "FAILED",
-        "reason": (
-            "not allowed to call logs:DescribeResourcePolicies: grant it to the caller's role"
-        ),
-    }
+    with pytest.raises(WatchFailedError, match="VLP_ALLOWED_PREFIXES"):
+        watch(logs, VLP_ALLOWED_PREFIXES="/aws/*")(load_event("watch"), lambda_context)
     assert emitted(capsys.readouterr().out) == []
+    assert logs.calls == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, 3),  # the outside log group, /a*, and the unconditional statement
+        ({"VLP_ALLOW_UNCONDITIONAL_GRANTS": "true"}, 2),
+        ({"VLP_ALLOWED_PREFIXES": "/aws/vendedlogs/,/aws/apigateway/"}, 2),
+    ],
+    ids=["defaults", "unconditional-allowed", "apigateway-allowed"],
+)
+def test_watch_counts_over_broad_grants(
+    logs: LogsServer,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    environ: dict[str, str],
+    expected: int,
+) -> None:
+    # GIVEN the grown policy (its statement is unconditional and reaches /aws/apigateway/welcome)
+    # AND another policy granting delivery on every log group starting with /a, conditioned
+    seed(logs, seeded_document())
+    broad = delivery_statement([f"{ARN}:/a*:*"], sid="Broad", Condition=SCOPE.source_conditions())
+    seed(logs, json.dumps(document(broad)), name="Broad")
+    # WHEN the schedule fires
+    result = watch(logs, **environ)(load_event("watch"), lambda_context)
+    # THEN OverBroadGrants counts them, and the result names each statement
+    values = metric_values(emitted(capsys.readouterr().out))
+    assert values[("", "OverBroadGrants")] == expected
+    assert len(result["over_broad_grants"]) == expected
+    assert any(
+        line.startswith("Broad: broad-grant: Sid Broad") for line in result["over_broad_grants"]
+    )

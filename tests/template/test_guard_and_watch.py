@@ -29,11 +29,31 @@ HOOK_ALIAS = re.compile(r"^(?!(?i:aws))[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-
 POLICY_LIMIT = 5120
 POLICY_QUOTA = 10
 ALARM_PERCENT = 80
+# What the stack allows consumers (and counts as over-broad): its own settings are always allowed.
+ALLOWED_ENV = {
+    "VLP_ALLOWED_POLICY_NAMES": {
+        "Fn::Join": [
+            ",",
+            [{"Ref": "PolicyName"}, {"Fn::Join": [",", {"Ref": "AllowedPolicyNames"}]}],
+        ]
+    },
+    "VLP_ALLOWED_PREFIXES": {
+        "Fn::Join": [
+            ",",
+            [
+                {"Fn::Join": [",", {"Ref": "AllowedPrefixes"}]},
+                {"Fn::Join": [",", {"Ref": "LogGroupPrefixes"}]},
+            ],
+        ]
+    },
+    "VLP_ALLOW_UNCONDITIONAL_GRANTS": {"Fn::If": ["UnconditionalAllowed", "true", "false"]},
+}
 SETTINGS_ENV = {
     "VLP_POLICY_NAME": {"Ref": "PolicyName"},
     "VLP_LOG_GROUP_PREFIXES": {"Fn::Join": [",", {"Ref": "LogGroupPrefixes"}]},
     "VLP_SOURCE_CONDITIONS": {"Ref": "SourceConditions"},
     "VLP_COMPACT": {"Ref": "Compact"},
+    **ALLOWED_ENV,
     "POWERTOOLS_SERVICE_NAME": "vended-logs-policy",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
@@ -84,15 +104,21 @@ def _trust_and_permissions(role: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     return trust, allowed
 
 
-def _assert_invokes_only(role: dict[str, Any], service: str, function: str) -> None:
-    """The role may be assumed by ``service`` of this account only, and invoke ``function``."""
+def _assert_invokes_only(
+    role: dict[str, Any], service: str, function: str, source_arn: Any = None
+) -> None:
+    """The role may be assumed by ``service`` of this account only (and of ``source_arn`` when
+    given), and invoke ``function``."""
     trust, allowed = _trust_and_permissions(role)
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
     assert trust == [
         {
             "Effect": "Allow",
             "Principal": {"Service": service},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Condition": condition,
         }
     ]
     assert allowed == [
@@ -222,21 +248,41 @@ def test_settings_read_from_the_defaults_are_the_handlers_defaults(
     from vended_logs_policy.function.settings import Settings
 
     defaults = _defaults(template)
+    assert template["Conditions"]["UnconditionalAllowed"] == {
+        "Fn::Or": [
+            {"Fn::Equals": [{"Ref": "AllowUnconditionalGrants"}, "true"]},
+            {"Fn::Equals": [{"Ref": "SourceConditions"}, "false"]},
+        ]
+    }
+    conditions = {"UnconditionalAllowed": False}  # the defaults: "false" and "true"
 
     def resolve(value: Any) -> str:
         if isinstance(value, str):
             return value
         if "Ref" in value:
             return defaults[value["Ref"]]
+        if "Fn::If" in value:
+            name, yes, no = value["Fn::If"]
+            return resolve(yes if conditions[name] else no)
         separator, listed = value["Fn::Join"]
-        return str(separator).join(defaults[listed["Ref"]].split(","))
+        parts = (
+            [resolve(item) for item in listed] if isinstance(listed, list) else [resolve(listed)]
+        )
+        return str(separator).join(parts)
 
-    for name in (tools.GUARD, tools.WATCH):
+    for name in (tools.PROVIDER, tools.GUARD, tools.WATCH):
         variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert {key: variables[key] for key in ALLOWED_ENV} == ALLOWED_ENV, name
         environ = {key: resolve(value) for key, value in variables.items()}
         # When the functions' settings reader parses it
         settings = Settings.from_env(environ)
-        # Then it is the policy and prefixes the custom resource defaults to
+        # Then the allow-list is the strict default one, with the stack's own prefixes
+        assert settings.allowed.policy_names == (DEFAULT_POLICY_NAME,)
+        assert settings.allowed.prefixes == ("/aws/vendedlogs/", *DEFAULT_PREFIXES)
+        assert settings.allowed.unconditional is False
+        if name == tools.PROVIDER:
+            continue
+        # And it is the policy and prefixes the custom resource defaults to
         assert settings.policy_name == DEFAULT_POLICY_NAME
         assert tuple(settings.options.prefixes) == tuple(DEFAULT_PREFIXES)
         assert settings.options.source_conditions is True
@@ -248,9 +294,16 @@ def test_guard_hook_role_lets_cloudformation_hooks_invoke_the_guard_only(
 ) -> None:
     # Given the hook's execution role
     role = resources["GuardHookRole"]
-    # Then only CloudFormation Hooks of this account assume it, to invoke the guard function
+    # Then only this hook of this account assumes it (its type ARN: the alias with "::" written
+    # "-", any version), to invoke the guard function
     assert role["Condition"] == "CreateGuard"
-    _assert_invokes_only(role, "hooks.cloudformation.amazonaws.com", tools.GUARD)
+    hook_name = {"HookName": {"Fn::Join": ["-", {"Fn::Split": ["::", {"Ref": "GuardAlias"}]}]}}
+    head = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:type/hook/"
+    source_arns = [
+        {"Fn::Sub": [f"{head}${{HookName}}", hook_name]},
+        {"Fn::Sub": [f"{head}${{HookName}}/*", hook_name]},
+    ]
+    _assert_invokes_only(role, "hooks.cloudformation.amazonaws.com", tools.GUARD, source_arns)
 
 
 def test_account_guard_hook_targets_state_machine_writes_before_provisioning(
@@ -308,11 +361,13 @@ def test_watch_function_runs_the_watch_handler_with_the_stack_settings(
     # Given the watch function
     watch = resources[tools.WATCH]
     props = watch["Properties"]
-    # Then it runs the watch handler on the provider's code, runtime, role and log group
+    # Then it runs the watch handler on the provider's code, runtime and log group, with its own
+    # role
     assert props["Handler"] == "vended_logs_policy.function.watch.lambda_handler"
     provider = resources[tools.PROVIDER]["Properties"]
-    for key in ("CodeUri", "Runtime", "Architectures", "MemorySize", "Role", "LoggingConfig"):
+    for key in ("CodeUri", "Runtime", "Architectures", "MemorySize", "LoggingConfig"):
         assert props[key] == provider[key], key
+    assert props["Role"] == {"Fn::GetAtt": ["WatchRole", "Arn"]}
     assert watch["Metadata"]["BuildMethod"] == "makefile"
     assert props["Timeout"] == 60
     # And its settings are the stack's, plus the metrics namespace
@@ -321,6 +376,24 @@ def test_watch_function_runs_the_watch_handler_with_the_stack_settings(
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     }
     assert "Condition" not in watch
+
+
+def test_watch_role_only_reads_the_policies_and_writes_its_own_logs(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    # Given the watch's role
+    trust, allowed = _trust_and_permissions(resources["WatchRole"])
+    # Then Lambda assumes it, and it may describe resource policies and write its own logs only:
+    # no logs:PutResourcePolicy, and no cloudwatch:PutMetricData (its metrics are log lines)
+    assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
+    assert [(s["Effect"], s["Action"], s["Resource"]) for s in allowed] == [
+        ("Allow", "logs:DescribeResourcePolicies", "*"),
+        (
+            "Allow",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+        ),
+    ]
 
 
 def test_watch_schedule_follows_the_parameter_and_stays_valid_when_disabled(
@@ -390,6 +463,59 @@ def test_alarm_watches_the_metric_powertools_publishes(
     assert props["TreatMissingData"] == "ignore"
     assert alarm["Condition"] == "WatchOn"
     assert props["AlarmName"] == {"Fn::Sub": "${AWS::StackName}-policy-length"}
+
+
+@pytest.mark.parametrize(
+    ("alarm", "metric", "expected"),
+    [
+        # the heartbeat: no run that measured in 4 x 6 hours; missing data is the watch's silence
+        ("WatchHeartbeatAlarm", "AccountPolicyCount",
+         ("SampleCount", "LessThanThreshold", 1, "breaching")),
+        ("AccountPolicyCountAlarm", "AccountPolicyCount",
+         ("Maximum", "GreaterThanOrEqualToThreshold", 9, "ignore")),
+        ("OverBroadGrantsAlarm", "OverBroadGrants",
+         ("Maximum", "GreaterThanThreshold", 0, "ignore")),
+    ],
+)  # fmt: skip
+def test_the_watch_alarms_on_silence_the_quota_and_over_broad_grants(
+    resources: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    alarm: str,
+    metric: str,
+    expected: tuple[str, str, int, str],
+) -> None:
+    statistic, operator, threshold, missing = expected
+    # Given the alarm, and what Powertools publishes for the region-wide metric
+    props = resources[alarm]["Properties"]
+    environment = resources[tools.WATCH]["Properties"]["Environment"]["Variables"]
+    namespace, dimensions = _powertools_dimensions(monkeypatch, environment, metric, {})
+    # Then it reads that metric with those dimensions
+    assert (props["Namespace"], props["MetricName"]) == (namespace, metric)
+    assert {d["Name"]: d["Value"] for d in props["Dimensions"]} == dimensions
+    # And fires as described, with missing data breaching only for the heartbeat
+    assert (props["Statistic"], props["ComparisonOperator"], props["Threshold"]) == (
+        statistic,
+        operator,
+        threshold,
+    )
+    assert props["TreatMissingData"] == missing
+    assert props["Period"] == 6 * 3600
+    periods = 4 if missing == "breaching" else 1
+    assert props["EvaluationPeriods"] == props["DatapointsToAlarm"] == periods
+    assert resources[alarm]["Condition"] == "WatchOn"
+
+
+def test_the_watch_functions_errors_alarm(resources: dict[str, dict[str, Any]]) -> None:
+    # Given the alarm on the watch function's Lambda errors
+    props = resources["WatchErrorsAlarm"]["Properties"]
+    # Then one failed run (the watch raises when it cannot measure) raises it
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": tools.WATCH}}]
+    assert (props["Statistic"], props["Threshold"]) == ("Sum", 1)
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # And no invocation is not an error: the heartbeat covers that
+    assert props["TreatMissingData"] == "notBreaching"
+    assert resources["WatchErrorsAlarm"]["Condition"] == "WatchOn"
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_function_code_is_the_given_s3_object_and_settings_are_kept(
 def test_guard_and_watch_are_in_the_rollout(translated: dict[str, Any]) -> None:
     # Given the translated template
     resources = translated["Resources"]
-    # Then it carries the hook, the watch's schedule, its alarm and its dashboard
+    # Then it carries the hook, the watch's schedule, its alarms and its dashboard
     (hook,) = tools.resources_of(translated, "AWS::CloudFormation::LambdaHook").values()
     assert hook["Properties"]["LambdaFunction"] == {"Fn::GetAtt": [tools.GUARD, "Arn"]}
     (schedule,) = tools.resources_of(translated, "AWS::Scheduler::Schedule").values()
@@ -116,11 +116,17 @@ def test_guard_and_watch_are_in_the_rollout(translated: dict[str, Any]) -> None:
     assert target["RoleArn"] == {"Fn::GetAtt": ["WatchScheduleRole", "Arn"]}
     assert schedule["Properties"]["State"] == {"Fn::If": ["WatchOn", "ENABLED", "DISABLED"]}
     assert "Name" not in schedule["Properties"]
-    assert set(tools.resources_of(translated, "AWS::CloudWatch::Alarm")) == {"PolicyLengthAlarm"}
+    assert set(tools.resources_of(translated, "AWS::CloudWatch::Alarm")) == {
+        "PolicyLengthAlarm",
+        "WatchHeartbeatAlarm",
+        "WatchErrorsAlarm",
+        "AccountPolicyCountAlarm",
+        "OverBroadGrantsAlarm",
+    }
     assert set(tools.resources_of(translated, "AWS::CloudWatch::Dashboard")) == {"WatchDashboard"}
     # And SAM added no role of its own: the schedule uses the template's, with its condition
     roles = set(tools.resources_of(translated, "AWS::IAM::Role"))
-    assert roles == {"FunctionRole", "GuardHookRole", "WatchScheduleRole"}
+    assert roles == {"FunctionRole", "GuardHookRole", "WatchRole", "WatchScheduleRole"}
     assert resources["GuardHookRole"]["Condition"] == "CreateGuard"
 
 

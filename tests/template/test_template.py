@@ -325,12 +325,16 @@ def test_every_function_runs_with_the_one_role_and_logs_to_the_one_log_group(
     functions: dict[str, dict[str, Any]],
 ) -> None:
     # Given the provider, the guard and the watch
-    # Then they share the template's role and log group (one retention, one place to read)
-    roles = {tools.get_att_target(f["Properties"].get("Role")) for f in functions.values()}
+    # Then the writers share the template's role, the watch has its own read-only one, and all
+    # share the log group (one retention, one place to read)
+    roles = {
+        name: tools.get_att_target(f["Properties"].get("Role")) for name, f in functions.items()
+    }
     groups = {
         tools.ref_target(f["Properties"]["LoggingConfig"]["LogGroup"]) for f in functions.values()
     }
-    assert roles == {"FunctionRole"}, roles
+    assert roles == {tools.PROVIDER: "FunctionRole", tools.GUARD: "FunctionRole",
+                     tools.WATCH: "WatchRole"}, roles  # fmt: skip
     assert groups == {"FunctionLogGroup"}, groups
     # And none of them adds policies of its own (SAM Policies would extend the role)
     assert all("Policies" not in f["Properties"] for f in functions.values())
@@ -402,10 +406,15 @@ def test_function_runtime_and_settings(template: dict[str, Any], function: dict[
     assert 128 <= props["MemorySize"] <= 256
     assert isinstance(props["Timeout"], int)
     assert 30 <= props["Timeout"] <= 300
-    assert props["Environment"]["Variables"] == {
-        "POWERTOOLS_SERVICE_NAME": "vended-logs-policy",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+    assert set(props["Environment"]["Variables"]) == {
+        "VLP_ALLOWED_POLICY_NAMES",  # what consumers may ask for (test_guard_and_watch.py)
+        "VLP_ALLOWED_PREFIXES",
+        "VLP_ALLOW_UNCONDITIONAL_GRANTS",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_LOG_LEVEL",
     }
+    assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "vended-logs-policy"
+    assert props["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
     # And its log group keeps logs for the retention the parameter gives
     log_group = template["Resources"][tools.ref_target(props["LoggingConfig"]["LogGroup"]) or ""]
     retention = tools.ref_target(log_group["Properties"]["RetentionInDays"])

@@ -19,6 +19,7 @@ from vended_logs_policy.cli.results import (
     plural,
     worst,
 )
+from vended_logs_policy.cli.settings import allowed_prefixes
 from vended_logs_policy.errors import InvalidInputError
 
 # ---- values --------------------------------------------------------------------------------
@@ -54,6 +55,23 @@ def test_fail_on_and_role_names() -> None:
     for bad in ("", "/Role", "Role/", "a b", "x" * 513):
         with pytest.raises(InvalidInputError):
             values.role_name(bad)
+
+
+def test_grant_findings_options() -> None:
+    # plan takes only the grant findings; audit takes every finding; both take --allowed-prefix
+    assert values.grant_fail_on("broad-grant,unconditional-grant") == {
+        "broad-grant",
+        "unconditional-grant",
+    }
+    with pytest.raises(InvalidInputError, match="choose from unconditional-grant, broad-grant"):
+        values.grant_fail_on("near-limit")
+    assert values.fail_on("broad-grant") == {"broad-grant"}
+    args = parse(["plan", "--fail-on", "broad-grant", "--allowed-prefix", "aws-waf-logs-"])
+    assert (args.fail_on, args.allowed_prefixes) == ({"broad-grant"}, ["aws-waf-logs-"])
+    args = parse(["audit", "--prefix", "/apps/", "--allowed-prefix", "aws-waf-logs-"])
+    assert allowed_prefixes(args) == ("/aws/vendedlogs/", "/apps/", "aws-waf-logs-")
+    with pytest.raises(InvalidInputError, match="--allowed-prefix"):
+        allowed_prefixes(parse(["audit", "--allowed-prefix", "/"]))
 
 
 # ---- regions -------------------------------------------------------------------------------

@@ -124,6 +124,15 @@ def _plan(sub: Any) -> None:
     _targets(plan)
     _connection(plan)
     _policy(plan)
+    _grant_findings(plan)
+    plan.add_argument(
+        "--fail-on",
+        type=_checked(values.grant_fail_on),
+        default=frozenset(),
+        metavar="FINDINGS",
+        help="also exit 2 when one of these comma-separated findings is present in the policy "
+        f"apply would leave: {', '.join(values.GRANT_FINDINGS)}",
+    )
 
 
 def _apply(sub: Any) -> None:
@@ -149,6 +158,7 @@ def _audit(sub: Any) -> None:
     _targets(audit)
     _connection(audit)
     _policy(audit)
+    _grant_findings(audit)
     audit.add_argument(
         "--state-machines",
         action="store_true",
@@ -161,7 +171,9 @@ def _audit(sub: Any) -> None:
         metavar="FINDINGS",
         help="exit 2 when one of these comma-separated findings is present: "
         f"{', '.join(values.FAIL_ON)} (near-limit: over 80%% of 5120 characters; "
-        "uncovered-state-machines turns on --state-machines)",
+        "uncovered-state-machines turns on --state-machines; unconditional-grant: a delivery "
+        "grant without confused-deputy conditions; broad-grant: one that reaches log groups "
+        "outside the allowed prefixes)",
     )
 
 
@@ -305,6 +317,17 @@ def _policy(command: Parser) -> None:
         "--no-compact",
         action="store_true",
         help="keep the resources the wildcard covers instead of removing them",
+    )
+
+
+def _grant_findings(command: Parser) -> None:
+    command.add_argument(
+        "--allowed-prefix",
+        action="append",
+        dest="allowed_prefixes",
+        metavar="PREFIX",
+        help="log group name prefix a delivery grant may reach without a broad-grant finding "
+        "(repeatable; /aws/vendedlogs/ and the --prefix values always are), e.g. aws-waf-logs-",
     )
 
 

@@ -23,7 +23,10 @@ FAIL_ON: Final = (
     "near-limit",
     "uncovered-state-machines",
     "redundant-log-group-policies",
+    "unconditional-grant",
+    "broad-grant",
 )
+GRANT_FINDINGS: Final = ("unconditional-grant", "broad-grant")
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,20 @@ def account_list(value: str) -> Choice:
     return Choice(tuple(dict.fromkeys(items)))
 
 
-def fail_on(value: str) -> frozenset[str]:
-    """``--fail-on``: a comma-separated subset of the audit's findings."""
+def fail_on(value: str, choices: tuple[str, ...] = FAIL_ON) -> frozenset[str]:
+    """``--fail-on``: a comma-separated subset of the command's findings."""
     items = [item.strip() for item in value.split(",")]
-    unknown = [item for item in items if item not in FAIL_ON]
+    unknown = [item for item in items if item not in choices]
     if unknown:
         raise InvalidInputError(
-            f"--fail-on: unknown finding {unknown[0]!r}; choose from {', '.join(FAIL_ON)}"
+            f"--fail-on: unknown finding {unknown[0]!r}; choose from {', '.join(choices)}"
         )
     return frozenset(items)
+
+
+def grant_fail_on(value: str) -> frozenset[str]:
+    """``plan --fail-on``: a comma-separated subset of the grant findings."""
+    return fail_on(value, GRANT_FINDINGS)
 
 
 def role_name(value: str) -> str:

@@ -36,7 +36,9 @@ unconditional wildcard.
 
 A wildcard grant that is already in the policy counts as the prefix's grant ("already compliant")
 only when it is no stricter than what the options ask for: with source conditions on, its
-conditions are source entries only (none, one or both); with them off, it has none.
+conditions are source entries only (none, one or both); with them off, it has none. When the
+options also require conditions (unconditional grants are not allowed), a wildcard grant with none
+does not count: the engine adds the conditioned wildcard, which then absorbs the unconditional one.
 """
 
 from __future__ import annotations
@@ -146,9 +148,14 @@ def may_absorb(grant: Conditions, wildcard: Conditions, scope: Scope, source: bo
     return source and only_source_entries(grant, scope) and only_source_entries(wildcard, scope)
 
 
-def qualifies(conditions: Conditions, scope: Scope, source: bool) -> bool:
-    """Whether a wildcard grant with these conditions is no stricter than the options ask for."""
-    return only_source_entries(conditions, scope) if source else not conditions
+def qualifies(
+    conditions: Conditions, scope: Scope, source: bool, *, conditioned: bool = False
+) -> bool:
+    """Whether a wildcard grant with these conditions is no stricter than the options ask for
+    (and, when ``conditioned``, carries at least one source entry)."""
+    if not source:
+        return not conditions
+    return only_source_entries(conditions, scope) and (bool(conditions) or not conditioned)
 
 
 def blocking_conditions(statement: Mapping[str, Any], scope: Scope) -> tuple[Condition, ...]:

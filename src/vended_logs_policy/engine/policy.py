@@ -79,11 +79,16 @@ _REQUIRED = tuple(a.lower() for a in DELIVERY_ACTIONS)
 
 @dataclass(frozen=True)
 class Options:
-    """What to ensure: which prefixes, with source conditions, and whether to compact."""
+    """What to ensure: which prefixes, with source conditions, and whether to compact.
+
+    ``require_conditions`` (with source conditions on): an existing wildcard grant without any
+    confused-deputy condition does not count as the prefix's grant, so it is narrowed.
+    """
 
     prefixes: tuple[str, ...] = DEFAULT_PREFIXES
     source_conditions: bool = True
     compact: bool = True
+    require_conditions: bool = False
 
     def __post_init__(self) -> None:
         if not self.prefixes:
@@ -236,8 +241,12 @@ class _Context:
         return resource.startswith(self.scope.log_group_arn)
 
     def qualifies(self, view: _View) -> bool:
+        options = self.options
         return view.grants_delivery and qualifies(
-            view.conditions, self.scope, self.options.source_conditions
+            view.conditions,
+            self.scope,
+            options.source_conditions,
+            conditioned=options.require_conditions,
         )
 
     def may_absorb(self, grant: Conditions, wildcard: Conditions) -> bool:

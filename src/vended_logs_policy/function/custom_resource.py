@@ -7,7 +7,8 @@ stacks' state machines rely on the policy. crhelper's part is in crhelper_bridge
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -27,6 +28,7 @@ from vended_logs_policy.function.crhelper_bridge import (
 from vended_logs_policy.function.properties import PropertyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
 from vended_logs_policy.service import PolicyQuotaError
+from vended_logs_policy.target import Allowed
 
 logger = Logger(service="vended-logs-policy")
 INVALID_ID_SUFFIX = "invalid-properties"
@@ -46,14 +48,20 @@ def _failure_id(event: Event, context: Any) -> str:
     return physical_id(scope_of(context).region, event.get("ResourceProperties"))
 
 
-def ensure_policy(runtime: Runtime) -> Callable[[Event, Any], Result]:
-    """Create and Update: ensure the wildcard statement; Data says what changed."""
+def ensure_policy(
+    runtime: Runtime, environ: Mapping[str, str] | None = None
+) -> Callable[[Event, Any], Result]:
+    """Create and Update: ensure the wildcard statement; Data says what changed.
+
+    A request outside what the bootstrap stack allows (its environment) fails and writes nothing.
+    """
 
     def work(event: Event, context: Any) -> Result:
         scope = scope_of(context)
         new_id = physical_id(scope.region, event.get("ResourceProperties"))
         try:
-            props = properties.parse(event.get("ResourceProperties"))
+            allowed = Allowed.from_env(os.environ if environ is None else environ)
+            props = allowed.check(properties.parse(event.get("ResourceProperties")))
             service = runtime.service(scope, runtime.deadline(context))
             result = service.ensure(props.policy_name, scope, props.options)
         except VendedLogsPolicyError as exc:
@@ -101,11 +109,16 @@ def retain_policy(event: Event, context: Any) -> Result:
 class CustomResourceHandler:
     """The Lambda handler, with its clients, clock and answer sender (tests pass their own)."""
 
-    def __init__(self, runtime: Runtime | None = None, sender: Sender = deliver) -> None:
+    def __init__(
+        self,
+        runtime: Runtime | None = None,
+        sender: Sender = deliver,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         runtime = runtime or Runtime()
         self.sender = sender
         self.bridge = CustomResourceBridge(
-            Lifecycle(ensure_policy(runtime), retain_policy, _failure_id), sender
+            Lifecycle(ensure_policy(runtime, environ), retain_policy, _failure_id), sender
         )
         self._handle = logger.inject_lambda_context(log_event=False, clear_state=True)(self._answer)
 

@@ -2,7 +2,8 @@
 
 Between deploys other services keep appending grants; the watch audits the region and emits
 CloudWatch embedded-format metrics (namespace ``VendedLogsPolicy``) that the bootstrap stack's
-alarm and dashboard read. It writes nothing.
+alarms and dashboard read. It writes nothing. A measurement that fails raises after logging its
+reason: Lambda counts an error (the stack alarms on it) and the schedule's retry policy applies.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from vended_logs_policy.engine.findings import FindingKind, over_broad
 from vended_logs_policy.engine.log_group_policies import Kind
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.errors import VendedLogsPolicyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
 from vended_logs_policy.function.settings import Settings
 from vended_logs_policy.service import Audit, PolicyAudit
+from vended_logs_policy.target import Allowed
 
 logger = Logger(service="vended-logs-policy")
 NAMESPACE = "VendedLogsPolicy"
@@ -45,11 +48,30 @@ def _policy_metrics(row: PolicyAudit, namespace: str) -> dict[str, Any]:
     }
 
 
-def emit(audit: Audit, namespace: str = NAMESPACE) -> dict[str, Any]:
+class WatchFailedError(Exception):
+    """The measurement failed; the message says why and what to do (Lambda counts an error)."""
+
+
+def over_broad_grants(audit: Audit, allowed: Allowed) -> list[str]:
+    """One line per over-broad delivery grant; unconditional ones only when not allowed."""
+    found = []
+    for row in audit.policies:
+        for finding in over_broad(row.document, allowed.prefixes):
+            if finding.kind is FindingKind.UNCONDITIONAL and allowed.unconditional:
+                continue
+            found.append(f"{row.name}: {finding.describe(allowed.prefixes)}")
+    return found
+
+
+def emit(
+    audit: Audit, namespace: str = NAMESPACE, allowed: Allowed | None = None
+) -> dict[str, Any]:
     """Print the audit as embedded-format metrics; return what was measured."""
     rows = [_policy_metrics(row, namespace) for row in audit.policies]
+    broad = over_broad_grants(audit, allowed or Allowed())
     count = EphemeralMetrics(namespace=namespace, service=SERVICE)
     count.add_metric(name="AccountPolicyCount", unit=MetricUnit.Count, value=len(audit.policies))
+    count.add_metric(name="OverBroadGrants", unit=MetricUnit.Count, value=len(broad))
     count.flush_metrics()
     return {
         "policies": rows,
@@ -57,6 +79,7 @@ def emit(audit: Audit, namespace: str = NAMESPACE) -> dict[str, Any]:
         "quota": ACCOUNT_POLICY_QUOTA,
         "per_log_group_policies": audit.per_log_group,
         **_log_group_metrics(audit, namespace),
+        "over_broad_grants": broad,
     }
 
 
@@ -83,7 +106,7 @@ class WatchHandler:
         )
 
     def __call__(self, event: Any, context: Any) -> dict[str, Any]:
-        """Measure once; never raises (a failure is logged with its reason and returned)."""
+        """Measure once; a failure is logged with its reason, then raises WatchFailedError."""
         measured: dict[str, Any] = self._handle(event, context)
         return measured
 
@@ -92,13 +115,18 @@ class WatchHandler:
             settings = Settings.from_env(self._environ)
             scope = scope_of(context)
             service = self.runtime.service(scope, self.runtime.deadline(context))
-            measured = emit(service.audit(scope, settings.options, settings.policy_name))
+            measured = emit(
+                service.audit(scope, settings.options, settings.policy_name),
+                allowed=settings.allowed,
+            )
         except VendedLogsPolicyError as exc:
             logger.error("watch failed", extra={"reason": str(exc)})
-            return {"status": "FAILED", "reason": str(exc)}
+            raise WatchFailedError(str(exc)) from None
         except Exception as exc:
             logger.exception("unexpected failure")
-            return {"status": "FAILED", "reason": f"unexpected {type(exc).__name__}"}
+            raise WatchFailedError(
+                f"unexpected {type(exc).__name__}; see the function's log"
+            ) from None
         logger.info("policies measured", extra=measured)
         return {"status": "SUCCESS", "region": scope.region, **measured}
 

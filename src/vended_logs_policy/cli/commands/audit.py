@@ -1,17 +1,19 @@
 """``audit``: every resource policy of one target against the limit, and uncovered state machines.
 
 Findings: ``over-limit`` (a policy over 5120 characters), ``near-limit`` (over 80% of it, so an
-over-limit policy is near the limit too), ``uncovered-state-machines`` and
-``redundant-log-group-policies`` (see ``log_group_report``). ``--fail-on`` names the
-findings that make the target exit 2.
+over-limit policy is near the limit too), ``uncovered-state-machines``,
+``redundant-log-group-policies`` (see ``log_group_report``), ``unconditional-grant`` and
+``broad-grant`` (see ``engine.findings``). ``--fail-on`` names the findings that make the target
+exit 2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from vended_logs_policy.adapters.stepfunctions import StateMachines
+from vended_logs_policy.cli import grants
 from vended_logs_policy.cli.commands.log_group_report import (
     log_group_data,
     log_group_findings,
@@ -25,6 +27,7 @@ from vended_logs_policy.engine.explain import advise, summarise
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Scope
 from vended_logs_policy.service import ACCOUNT_POLICY_QUOTA, PolicyAudit, PolicyService
 from vended_logs_policy.symptoms import QUOTA_EXCEEDED, full_policy_symptoms
+from vended_logs_policy.target import DEFAULT_ALLOWED_PREFIXES
 
 NEAR_LIMIT = CLASSIC_LIMIT * 8 // 10  # 4096: over this is "near the limit"
 
@@ -100,7 +103,11 @@ def uncovered_state_machines(
     return found
 
 
-def findings(rows: list[dict[str, Any]], machines: list[dict[str, str]] | None) -> list[str]:
+def findings(
+    rows: list[dict[str, Any]],
+    machines: list[dict[str, str]] | None,
+    grant_kinds: Collection[str] = (),
+) -> list[str]:
     """The findings present, in a fixed order."""
     states = {row["state"] for row in rows}
     present = []
@@ -110,11 +117,16 @@ def findings(rows: list[dict[str, Any]], machines: list[dict[str, str]] | None) 
         present.append("near-limit")
     if machines:
         present.append("uncovered-state-machines")
-    return present
+    return present + list(grant_kinds)
 
 
 def audit_target(
-    target: Target, settings: PolicySettings, *, state_machines: bool, fail_on: Collection[str]
+    target: Target,
+    settings: PolicySettings,
+    *,
+    state_machines: bool,
+    fail_on: Collection[str],
+    allowed_prefixes: Sequence[str] = DEFAULT_ALLOWED_PREFIXES,
 ) -> TargetResult:
     """List the policies with their lengths; exit 2 when a finding of ``fail_on`` is present."""
     audit = PolicyService(target.policies()).audit(target.scope, settings.options, settings.name)
@@ -135,7 +147,11 @@ def audit_target(
         data["uncovered_state_machines"] = machines
         lines.append(f"  state machines logging to log groups no grant covers: {len(machines)}")
         lines.extend(f"    {m['name']}: {m['log_group']}" for m in machines)
-    present = findings(rows, machines) + log_group_findings(audit.log_groups)
+    over_broad = _grant_findings(audit.policies, allowed_prefixes)
+    data["grant_findings"] = over_broad
+    lines.extend(grants.lines(over_broad))
+    present = findings(rows, machines, grants.kinds(over_broad))
+    present += log_group_findings(audit.log_groups)
     failing = [f for f in present if f in fail_on]
     data |= {"findings": present, "failing": failing}
     if present:
@@ -144,6 +160,17 @@ def audit_target(
     return TargetResult(
         target.account, target.region, status, code, _summary(rows, machines, failing), lines, data
     )
+
+
+def _grant_findings(
+    policies: list[PolicyAudit], allowed_prefixes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The over-broad delivery grants of every policy that parses."""
+    return [
+        record
+        for item in policies
+        for record in grants.grant_findings(item.name, item.document, allowed_prefixes)
+    ]
 
 
 def _summary(

@@ -31,7 +31,7 @@ from vended_logs_policy.cli.results import (
     worst,
 )
 from vended_logs_policy.cli.runner import Runner, Work
-from vended_logs_policy.cli.settings import policy_settings
+from vended_logs_policy.cli.settings import allowed_prefixes, policy_settings
 from vended_logs_policy.cli.values import Choice
 from vended_logs_policy.errors import InvalidInputError
 
@@ -58,7 +58,9 @@ def _policy_job(args: argparse.Namespace) -> Job:
     settings = policy_settings(args)
     work: Work
     if args.command == "plan":
-        work = lambda target: plan_target(target, settings)  # noqa: E731
+        work = lambda target: plan_target(  # noqa: E731
+            target, settings, allowed_prefixes=allowed_prefixes(args), fail_on=args.fail_on
+        )
     elif args.command == "apply" and args.absorb is not None and not args.dry_run:
         work = lambda target: absorb_target(  # noqa: E731
             target, settings, args.absorb, backup_dir=args.backup_dir
@@ -71,7 +73,11 @@ def _policy_job(args: argparse.Namespace) -> Job:
     else:
         machines = args.state_machines or "uncovered-state-machines" in args.fail_on
         work = lambda target: audit_target(  # noqa: E731
-            target, settings, state_machines=machines, fail_on=args.fail_on
+            target,
+            settings,
+            state_machines=machines,
+            fail_on=args.fail_on,
+            allowed_prefixes=allowed_prefixes(args),
         )
     writes = args.command in ("apply", "tidy") and not args.dry_run
     several = args.accounts is not None or args.regions is not None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from vended_logs_policy.backup import Backup
+from vended_logs_policy.cli import grants
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
@@ -14,6 +16,7 @@ from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import advise, summarise
 from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, Scope
 from vended_logs_policy.service import PolicyService
+from vended_logs_policy.target import DEFAULT_ALLOWED_PREFIXES
 
 
 def parsed(text: str | None) -> dict[str, Any] | None:
@@ -67,8 +70,18 @@ def _backup(target: Target, name: str, existed: bool, text: str | None) -> dict[
     return found.as_json()
 
 
-def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
-    """Read the policy and say what ensuring it would change; write nothing."""
+def plan_target(
+    target: Target,
+    settings: PolicySettings,
+    *,
+    allowed_prefixes: Sequence[str] = DEFAULT_ALLOWED_PREFIXES,
+    fail_on: Collection[str] = frozenset(),
+) -> TargetResult:
+    """Read the policy and say what ensuring it would change; write nothing.
+
+    The over-broad grants of the policy apply would leave are findings; one named in ``fail_on``
+    makes the target exit 2 like a change.
+    """
     planned = PolicyService(target.policies()).plan(settings.name, target.scope, settings.options)
     outcome = planned.outcome
     change = change_of(planned.stored_text, outcome)
@@ -80,6 +93,9 @@ def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
         "after": outcome.document,
         "backup": _backup(target, settings.name, planned.existed, planned.stored_text),
     }
+    found = grants.grant_findings(settings.name, outcome.document, allowed_prefixes)
+    failing = [kind for kind in grants.kinds(found) if kind in fail_on]
+    data |= {"findings": grants.kinds(found), "grant_findings": found, "failing": failing}
     if outcome.changed:
         summary = (
             f"{settings.name}: change needed ({outcome.before_length} -> {outcome.length} "
@@ -89,12 +105,9 @@ def plan_target(target: Target, settings: PolicySettings) -> TargetResult:
     else:
         summary = f"{settings.name}: already compliant ({outcome.length} characters)"
         status, code = Status.COMPLIANT, EXIT_OK
-    return TargetResult(
-        target.account,
-        target.region,
-        status,
-        code,
-        summary,
-        outcome_lines(outcome, change, why),
-        data,
-    )
+    if failing:
+        summary += f" (fails on {', '.join(failing)})"
+        status = status if outcome.changed else Status.FINDINGS
+        code = EXIT_CHANGES
+    lines = outcome_lines(outcome, change, why) + grants.lines(found)
+    return TargetResult(target.account, target.region, status, code, summary, lines, data)
