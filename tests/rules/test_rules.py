@@ -34,7 +34,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 DOCS = REPO / "docs" / "lint-rules.md"
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 SAM_PYTHON = REPO / ".venv-sam" / "bin" / "python"
-PACK = ("EVLP101", "WVLP102")
+PACK = ("EVLP101", "WVLP102", "EVLP103", "WVLP104")
 
 type CfnPath = tuple[str | int, ...]
 type Finding = tuple[str, CfnPath]
@@ -52,6 +52,16 @@ def evlp101(resource: str) -> Finding:
 def wvlp102(resource: str, *dest: str | int) -> Finding:
     """The warning for a destination outside the prefixes its policy resources ensure."""
     return ("WVLP102", ("Resources", resource, *(dest or SM_DEST)))
+
+
+def evlp103(resource: str) -> Finding:
+    """The error for a log group delivery destination (or delivery) without the dependency."""
+    return ("EVLP103", ("Resources", resource))
+
+
+def wvlp104(resource: str, *path: str | int) -> Finding:
+    """The warning for a delivery destination log group outside the ensured prefixes."""
+    return ("WVLP104", ("Resources", resource, "Properties", "DestinationResourceArn", *path))
 
 
 # Every fixture with every finding cfn-lint (all rules plus the pack) reports for it.
@@ -95,6 +105,12 @@ EXPECTED: dict[str, list[Finding]] = {
         wvlp102("ViaSubArn"),
     ],
     "suppressed.yaml": [],
+    "delivery_depends_on.yaml": [],
+    "delivery_missing_dependency.yaml": [
+        evlp103("UnorderedDestination"),
+        evlp103("UnorderedDelivery"),
+        wvlp104("OutsideDestination"),
+    ],
 }
 
 
@@ -779,6 +795,196 @@ def test_state_machine_without_dependency_uses_every_policy_of_the_template(pack
     assert "outside /orders/, /payments/ (the prefixes A and B ensure)" in warning.message
 
 
+# --- vended logs V2: delivery destinations and deliveries ---------------------------------------
+
+GETATT_LOGS = {"Fn::GetAtt": ["Logs", "Arn"]}
+BUCKET_ARN = "arn:aws:s3:::orders-logs"
+SOURCE = {
+    "Type": "AWS::Logs::DeliverySource",
+    "Properties": {"Name": "source", "ResourceArn": {"Ref": "ArnParam"}, "LogType": "APP_LOGS"},
+}
+
+
+def destination(arn: object, **extra: object) -> dict[str, Any]:
+    """An AWS::Logs::DeliveryDestination to `arn`, with the given resource attributes."""
+    return {
+        "Type": "AWS::Logs::DeliveryDestination",
+        **extra,
+        "Properties": {"Name": "destination", "DestinationResourceArn": arn},
+    }
+
+
+def delivery(destination_arn: object, **extra: object) -> dict[str, Any]:
+    """An AWS::Logs::Delivery from the source to `destination_arn`."""
+    return {
+        "Type": "AWS::Logs::Delivery",
+        **extra,
+        "Properties": {
+            "DeliverySourceName": {"Ref": "Source"},
+            "DeliveryDestinationArn": destination_arn,
+        },
+    }
+
+
+TO_DESTINATION = {"Fn::GetAtt": ["Destination", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("dest", "deliver", "expected"),
+    [
+        pytest.param(
+            destination(GETATT_LOGS, DependsOn="Policy"), delivery(TO_DESTINATION), [], id="ordered"
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery(TO_DESTINATION),
+            ["Destination", "Delivery"],
+            id="neither-ordered",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery(TO_DESTINATION, DependsOn="Policy"),
+            ["Destination"],
+            id="delivery-ordered-itself",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery({"Fn::Sub": "${Destination.Arn}"}),
+            ["Destination", "Delivery"],
+            id="delivery-through-sub",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery("arn:aws:logs:us-east-1:123456789012:delivery-destination:destination"),
+            ["Destination"],
+            id="delivery-by-literal-arn-unknown",
+        ),
+        pytest.param(
+            destination({"Fn::If": ["Blue", BUCKET_ARN, GETATT_LOGS]}),
+            delivery(TO_DESTINATION),
+            ["Destination", "Delivery"],
+            id="log-group-in-one-branch",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS, DependsOn="Topic"),
+            delivery(TO_DESTINATION),
+            [],
+            id="ordered-through-a-chain",
+        ),
+        pytest.param(destination(BUCKET_ARN), delivery(TO_DESTINATION), [], id="bucket"),
+        pytest.param(
+            destination({"Ref": "ArnParam"}), delivery(TO_DESTINATION), [], id="arn-from-parameter"
+        ),
+    ],
+)
+def test_delivery_dependency_semantics(
+    dest: dict[str, Any], deliver: dict[str, Any], expected: list[str], pack: Any
+) -> None:
+    # Given a log group under the default prefix, a delivery destination and a delivery to it,
+    # and a topic that depends on the policy
+    template = inline(
+        {
+            "Policy": policy(),
+            "Topic": {"Type": "AWS::SNS::Topic", "DependsOn": "Policy"},
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Source": SOURCE,
+            "Destination": dest,
+            "Delivery": deliver,
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then EVLP103 is reported exactly for the log group destination and the delivery to it
+    # that nothing orders after the policy
+    assert reported == ordered([evlp103(name) for name in expected])
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        pytest.param(GETATT_LOGS, [], id="inside"),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "/payments/x:*"}, [wvlp104("Destination")], id="sub"
+        ),
+        pytest.param(
+            {"Fn::GetAtt": ["Unnamed", "Arn"]}, [wvlp104("Destination")], id="generated-name"
+        ),
+        pytest.param(
+            {"Fn::If": ["Blue", GETATT_LOGS, OUTSIDE_ARN]},
+            [wvlp104("Destination", "Fn::If", 2)],
+            id="outside-in-one-branch",
+        ),
+        pytest.param({"Ref": "ArnParam"}, [], id="parameter"),
+    ],
+)
+def test_delivery_destination_log_group_semantics(
+    arn: object, expected: list[Finding], pack: Any
+) -> None:
+    # Given a delivery destination, after the policy, to this log group ARN
+    template = inline(
+        {
+            "Policy": policy(),
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Unnamed": log_group(),
+            "Destination": destination(arn, DependsOn="Policy"),
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then WVLP104 is reported at the ARN exactly when its log group is outside the prefix
+    assert reported == ordered(expected)
+
+
+def test_delivery_destination_uses_its_policys_prefixes_and_names_the_fix(pack: Any) -> None:
+    # Given a delivery destination after a policy resource that ensures /payments/, and one
+    # outside it
+    template = inline(
+        {
+            "Policy": policy_with(["/payments/"]),
+            "Inside": destination(
+                OUTSIDE_ARN.replace("/orders/", "/payments/"), DependsOn="Policy"
+            ),
+            "Destination": destination(OUTSIDE_ARN, DependsOn="Policy"),
+        }
+    )
+    # When it is linted with the pack
+    matches = lint(template, rules=pack, regions=["us-east-1"])
+    # Then only the one outside warns, naming the log group, the prefix, its resource and the fix
+    assert findings(matches) == [wvlp104("Destination")]
+    (warning,) = matches
+    assert warning.message.startswith(
+        "Delivery destination Destination delivers to log group /orders/mapped, outside "
+        "/payments/ (the prefix Policy ensures)"
+    )
+    assert warning.message.endswith(
+        "name the log group under that prefix, or add a prefix to LogGroupPrefixes of Policy"
+    )
+
+
+def test_delivery_error_says_what_to_add_and_where(pack: Any) -> None:
+    # Given a destination and a delivery, neither ordered after the template's policy resource
+    template = inline(
+        {
+            "Policy": policy(),
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Source": SOURCE,
+            "Destination": destination(GETATT_LOGS),
+            "Delivery": delivery(TO_DESTINATION),
+        }
+    )
+    # When it is linted with the pack
+    messages = {m.path[1]: m.message for m in lint(template, rules=pack, regions=["us-east-1"])}
+    # Then each error names the resource and the dependency to add; the delivery's says on which
+    # resource one DependsOn fixes both
+    assert messages["Destination"] == (
+        "Delivery destination Destination delivers to a log group but does not depend on "
+        "Custom::VendedLogsPolicy; add `DependsOn: Policy`"
+    )
+    assert messages["Delivery"].endswith(
+        "add `DependsOn: Policy` (on Destination, which orders Delivery too)"
+    )
+
+
 # --- the pack itself, the real CLI, and the repository's templates --------------------------
 
 
@@ -923,11 +1129,18 @@ def test_template_right_after_append_rules_is_taken_for_a_rules_directory() -> N
     assert "Tried to append rules but got an error: No module named 'template'" in result.stderr
 
 
+V2_EXAMPLE = REPO / "examples" / "v2-delivery" / "delivery.yaml"
+
+
 def repository_templates() -> list[Path]:
-    """The bootstrap template and every example's template."""
+    """The bootstrap template, every example's template, and the V2 delivery example."""
     return sorted(
         path
-        for path in [REPO / "template.yaml", *(REPO / "examples").glob("**/template.yaml")]
+        for path in [
+            REPO / "template.yaml",
+            *(REPO / "examples").glob("**/template.yaml"),
+            V2_EXAMPLE,
+        ]
         if path.is_file()
     )
 
@@ -938,7 +1151,9 @@ def test_repository_templates_order_state_machines_after_the_policy() -> None:
     assert templates, "no template.yaml or examples/**/template.yaml found"
     # When each is linted with the pack
     errors = {
-        str(path.relative_to(REPO)): findings(list(lint_file(path, config=config())), ("EVLP101",))
+        str(path.relative_to(REPO)): findings(
+            list(lint_file(path, config=config())), ("EVLP101", "EVLP103")
+        )
         for path in templates
     }
     # Then none has a logging state machine that could be created before the policy
@@ -994,3 +1209,18 @@ def test_cfnlintrc_example_lints_the_examples_with_the_pack() -> None:
     assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
     assert bad.returncode == 2, bad.stderr
     assert bad.stdout.count("EVLP101") == 2, bad.stdout
+
+
+def test_v2_example_is_clean_and_fails_without_its_dependency(tmp_path: Path) -> None:
+    # Given the V2 delivery example, and a copy without the destination's DependsOn
+    text = V2_EXAMPLE.read_text()
+    assert "    DependsOn: VendedLogsPolicy" in text
+    broken = tmp_path / "delivery.yaml"
+    broken.write_text(text.replace("    DependsOn: VendedLogsPolicy", "", 1))
+    # When cfn-lint with the pack lints each
+    clean = findings(list(lint_file(V2_EXAMPLE, config=config())))
+    found = findings(list(lint_file(broken, config=config())))
+    # Then the example has no finding at all, and the copy fails on the destination and the
+    # delivery to it
+    assert clean == []
+    assert found == [evlp103("Delivery"), evlp103("Destination")]

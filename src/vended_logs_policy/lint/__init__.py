@@ -4,10 +4,14 @@ cfn-lint imports this module and instantiates every rule class it holds; install
 `pip install 'vended-logs-policy[lint]'`. Rules are documented in docs/lint-rules.md.
 """
 
+from vended_logs_policy.lint.delivery_dependency import LogDeliveryDependsOnVendedLogsPolicy
+from vended_logs_policy.lint.delivery_log_group import DeliveryDestinationLogGroupOutsideVendedLogs
 from vended_logs_policy.lint.state_machine_dependency import StateMachineDependsOnVendedLogsPolicy
 from vended_logs_policy.lint.state_machine_log_group import StateMachineLogGroupOutsideVendedLogs
 
 __all__ = [
+    "DeliveryDestinationLogGroupOutsideVendedLogs",
+    "LogDeliveryDependsOnVendedLogsPolicy",
     "StateMachineDependsOnVendedLogsPolicy",
     "StateMachineLogGroupOutsideVendedLogs",
 ]
