@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from vended_logs_policy.adapters.retry import Caller, Retry, pages
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-type PolicyScope = Literal["ACCOUNT", "RESOURCE"]
+PolicyScope: TypeAlias = Literal["ACCOUNT", "RESOURCE"]
 PAGE_SIZE = 50
 
 

@@ -13,9 +13,9 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from vended_logs_policy.cli import regions
 from vended_logs_policy.errors import InvalidInputError, VendedLogsPolicyError
@@ -102,7 +102,7 @@ class BackupWriter:
     partition: str
     taken_by: str
     on_saved: Callable[[Path], None]
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     def __call__(self, name: str, replaced_text: str | None) -> None:
         """Save the document about to be replaced (None: the policy does not exist yet)."""
@@ -120,7 +120,10 @@ class BackupWriter:
         self.on_saved(save(self.folder, backup, stamp))
 
 
-def _field[T](data: dict[str, Any], key: str, kind: type[T]) -> T:
+T = TypeVar("T")
+
+
+def _field(data: dict[str, Any], key: str, kind: type[T]) -> T:
     value = data.get(key)
     if not isinstance(value, kind):
         raise InvalidInputError(f"field {key!r} must be a {kind.__name__}")
