@@ -78,8 +78,9 @@ test: install lint complexity ## every test (the README's test command), on both
 	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 # The oldest Python the CLI and the rule pack support, with the runtime dependencies at their
-# floors (requirements/py310.txt): `pip install .` there, then the pure and CLI tests on the
-# current sources, and mypy's view of the CLI on 3.10. The functions stay on python3.13.
+# floors (requirements/py310.txt): `pip install '.[lint]'` there, then the pure and CLI tests and
+# cfn-lint with the rule pack on the current sources, and mypy's view of the CLI on 3.10. The
+# functions stay on python3.13.
 PY310_VENV := .venv-py310
 PYTHON310 = $(shell scripts/find-python310)
 PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_logs_policy/engine \
@@ -87,14 +88,14 @@ PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_
 
 $(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
 	@test -x $(PY310_VENV)/bin/python || $(PYTHON310) -m venv $(PY310_VENV)
-	$(PY310_VENV)/bin/python -m pip install --quiet -r requirements/py310.txt .
+	$(PY310_VENV)/bin/python -m pip install --quiet -r requirements/py310.txt '.[lint]'
 	@touch $@
 
 .PHONY: py310
 py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at its dependency floors: pure and CLI tests
 	$(VENV)/bin/mypy --python-version 3.10 $(PY310_CODE)
-	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -p no:cacheprovider \
-		tests/unit tests/integration/test_cli*.py $(PYTEST_ARGS)
+	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -n 2 -p no:cacheprovider \
+		tests/unit tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
 
 test: py310
 
