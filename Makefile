@@ -17,7 +17,7 @@ export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
@@ -49,7 +49,7 @@ lint: $(VENV)/.installed ## ruff check, ruff format --check, mypy --strict
 
 .PHONY: complexity
 complexity: $(VENV)/.installed ## xenon: no function above B (radon 10), modules and average at A
-	$(VENV)/bin/xenon --max-absolute B --max-modules A --max-average A src rules
+	$(VENV)/bin/xenon --max-absolute B --max-modules A --max-average A src
 
 .PHONY: invoke
 invoke: $(VENV)/.installed ## one request through the real handler, locally: make invoke EVENT=events/create.json
@@ -77,6 +77,28 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 test: install lint complexity ## every test (the README's test command), on both cores
 	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
+# The oldest Python the CLI and the rule pack support, with the runtime dependencies at their
+# floors (requirements/py310.txt): `pip install '.[lint]'` there, then the pure and CLI tests and
+# cfn-lint with the rule pack on the current sources, and mypy's view of the CLI on 3.10. The
+# functions stay on python3.13.
+PY310_VENV := .venv-py310
+PYTHON310 = $(shell scripts/find-python310)
+PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_logs_policy/engine \
+	src/vended_logs_policy/adapters src/vended_logs_policy/service.py
+
+$(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
+	@test -x $(PY310_VENV)/bin/python || $(PYTHON310) -m venv $(PY310_VENV)
+	$(PY310_VENV)/bin/python -m pip install --quiet -r requirements/py310.txt '.[lint]'
+	@touch $@
+
+.PHONY: py310
+py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at its dependency floors: pure and CLI tests
+	$(VENV)/bin/mypy --python-version 3.10 $(PY310_CODE)
+	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -n 2 -p no:cacheprovider \
+		tests/unit tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
+
+test: py310
+
 .PHONY: bench
 bench: install ## benchmarks: cold start, warm request, package size, apply vs manual fix, engine scaling
 	$(PY) -m benchmarks
@@ -91,4 +113,4 @@ stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets:
 
 .PHONY: clean
 clean: ## remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PY310_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
+
+C = TypeVar("C")
 
 
 class CallCounter:
@@ -16,7 +18,7 @@ class CallCounter:
         self.operations: list[str] = []
         self.requests = 0
 
-    def attach[C](self, client: C) -> C:
+    def attach(self, client: C) -> C:
         """Register on the client's own event system; returns the client."""
         events = cast("Any", client).meta.events
         events.register("before-call", self._on_call)

@@ -24,7 +24,10 @@ import sys
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+: for annotations only (make py310)
 
 import boto3
 

@@ -59,7 +59,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final, Self, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import parse_qs
 
 import boto3
@@ -76,6 +76,8 @@ from local_aws.log_group_policies import (
 from local_aws.loopback import LoopbackServer
 
 if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+: imported for annotations only (make py310)
+
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_sts import STSClient
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 from socketserver import TCPServer
 from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+: for annotations only (make py310)
 
 
 class LoopbackServer:

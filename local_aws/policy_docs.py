@@ -10,7 +10,7 @@ import copy
 import json
 import re
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PERMISSIONS: Final = ROOT / "docs" / "permissions.md"
@@ -19,7 +19,7 @@ VERSION: Final = "2012-10-17"
 # What a policy left with no action allows: AWS allows it anyway, and IAM refuses an empty policy.
 NOTHING: Final = {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
 
-type Policy = dict[str, Any]
+Policy: TypeAlias = dict[str, Any]
 
 
 def policy_blocks(path: Path = PERMISSIONS) -> dict[str, Policy]:

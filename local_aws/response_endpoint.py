@@ -29,7 +29,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Final, Literal, Self
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+: for annotations only (make py310)
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import trustme

@@ -17,7 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import BaseRequestHandler, ThreadingTCPServer
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+: for annotations only (make py310)
 
 import trustme
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from vended_logs_policy.engine.document import parse_document
 from vended_logs_policy.engine.log_group_policies import RESOURCE_LIMIT
@@ -22,6 +22,7 @@ VERSION: Final = 1
 LOG_MESSAGE: Final = "policy backup before write"  # the log line's message, to search for
 LOG_KEY: Final = "backup"  # the log line's key holding the backup
 _DIGEST_PREFIX: Final = "sha256:"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Backup:
         return self._content() | {"digest": self.digest}
 
 
-def _field[T](data: dict[str, Any], key: str, kind: type[T]) -> T:
+def _field(data: dict[str, Any], key: str, kind: type[T]) -> T:
     value = data.get(key)
     if not isinstance(value, kind):
         raise InvalidInputError(f"field {key!r} must be a {kind.__name__}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
 from vended_logs_policy.adapters.retry import REFUSED_CREDENTIAL_CODES
@@ -137,7 +137,7 @@ class Audit:
         return [p.document for p in self.policies if p.document is not None]
 
 
-type BeforeWrite = Callable[[str, str | None], None]
+BeforeWrite: TypeAlias = Callable[[str, str | None], None]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from vended_logs_policy.adapters.logs import LogGroupPolicy, ResourcePolicies
 from vended_logs_policy.engine.log_group_policies import Kind
@@ -18,7 +19,7 @@ from vended_logs_policy.engine.policy import Options, Scope
 from vended_logs_policy.log_groups import LogGroupReport, report
 from vended_logs_policy.service import EnsureResult, PolicyService
 
-type BeforeDelete = Callable[[LogGroupPolicy], None]
+BeforeDelete: TypeAlias = Callable[[LogGroupPolicy], None]
 
 REASONS = {
     "OperationAbortedException": (

@@ -9,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from vended_logs_policy.function.answer import deliver
 from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
 from vended_logs_policy.function.runtime import Runtime
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def skip(_: float) -> None:

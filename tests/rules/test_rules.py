@@ -1,4 +1,5 @@
-"""The rule pack in rules/ through cfn-lint's own API and its console script.
+"""The rule pack (the module `vended_logs_policy.lint`) through cfn-lint's own API and its console
+script, loaded the way a user who installed the package loads it: by its module path.
 
 Every fixture is linted with all of cfn-lint's rules plus the pack, and its complete list of
 findings is asserted, so the fixtures stay valid templates apart from what they demonstrate.
@@ -6,6 +7,7 @@ findings is asserted, so the fixtures stay valid templates apart from what they 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -18,18 +20,21 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import cfnlint.rules
 import pytest
 from cfnlint.api import ManualArgs, lint, lint_file
-from cfnlint.helpers import load_plugins
+from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
+from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
 
 REPO = Path(__file__).resolve().parents[2]
-RULES = REPO / "rules"
+MODULE = "vended_logs_policy.lint"
+PACKAGE_DIR = REPO / "src" / "vended_logs_policy" / "lint"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DOCS = REPO / "docs" / "lint-rules.md"
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 SAM_PYTHON = REPO / ".venv-sam" / "bin" / "python"
-PACK = ("E9101", "W9102")
+PACK = ("EVLP101", "WVLP102", "EVLP103", "WVLP104")
 
 type CfnPath = tuple[str | int, ...]
 type Finding = tuple[str, CfnPath]
@@ -39,14 +44,24 @@ SM_DEST = ("Properties", "LoggingConfiguration", "Destinations", 0, *ARN)
 SAM_DEST = ("Properties", "Logging", "Destinations", 0, *ARN)
 
 
-def e9101(resource: str) -> Finding:
+def evlp101(resource: str) -> Finding:
     """The error for a state machine without the dependency."""
-    return ("E9101", ("Resources", resource))
+    return ("EVLP101", ("Resources", resource))
 
 
-def w9102(resource: str, *dest: str | int) -> Finding:
+def wvlp102(resource: str, *dest: str | int) -> Finding:
     """The warning for a destination outside the prefixes its policy resources ensure."""
-    return ("W9102", ("Resources", resource, *(dest or SM_DEST)))
+    return ("WVLP102", ("Resources", resource, *(dest or SM_DEST)))
+
+
+def evlp103(resource: str) -> Finding:
+    """The error for a log group delivery destination (or delivery) without the dependency."""
+    return ("EVLP103", ("Resources", resource))
+
+
+def wvlp104(resource: str, *path: str | int) -> Finding:
+    """The warning for a delivery destination log group outside the ensured prefixes."""
+    return ("WVLP104", ("Resources", resource, "Properties", "DestinationResourceArn", *path))
 
 
 # Every fixture with every finding cfn-lint (all rules plus the pack) reports for it.
@@ -54,48 +69,54 @@ EXPECTED: dict[str, list[Finding]] = {
     "plain_depends_on_string.yaml": [],
     "plain_depends_on_list.yaml": [],
     "plain_depends_on_chain.yaml": [],
-    "plain_missing_dependency.yaml": [e9101("NoDependsOn"), e9101("UnrelatedDependsOn")],
+    "plain_missing_dependency.yaml": [evlp101("NoDependsOn"), evlp101("UnrelatedDependsOn")],
     "level_off.yaml": [],
-    "level_off_with_destination.yaml": [e9101("LevelOffWithDestination")],
+    "level_off_with_destination.yaml": [evlp101("LevelOffWithDestination")],
     "implicit_dependency.yaml": [],
     "cycle.yaml": [
         ("E3004", ("Resources", "TopicA")),
         ("E3004", ("Resources", "TopicB")),
-        e9101("CyclicStateMachine"),
+        evlp101("CyclicStateMachine"),
     ],
     "sam_depends_on.yaml": [],
     "sam_missing_dependency.yaml": [
-        e9101("OrdersStateMachine"),
-        w9102("OrdersStateMachine", *SAM_DEST),
+        evlp101("OrdersStateMachine"),
+        wvlp102("OrdersStateMachine", *SAM_DEST),
     ],
     "bootstrap_nested.yaml": [],
     "nested_application.yaml": [],
-    "nested_unrelated_stack.yaml": [e9101("AfterNetwork")],
+    "nested_unrelated_stack.yaml": [evlp101("AfterNetwork")],
     "log_groups_inside.yaml": [],
-    "vendedlogs_outside_states.yaml": [w9102("PipesNamed")],
+    "vendedlogs_outside_states.yaml": [wvlp102("PipesNamed")],
     "prefixes_custom.yaml": [
-        w9102("ListOutside"),
-        w9102("CommaOutside"),
-        w9102("ParameterOutside"),
+        wvlp102("ListOutside"),
+        wvlp102("CommaOutside"),
+        wvlp102("ParameterOutside"),
     ],
-    "prefixes_union.yaml": [w9102("BothOutside"), w9102("OnlyWaf")],
-    "nested_prefixes.yaml": [w9102("AfterDefaultApp")],
-    "find_in_map.yaml": [w9102("ViaMappedOutside"), w9102("ViaMappedArn")],
+    "prefixes_union.yaml": [wvlp102("BothOutside"), wvlp102("OnlyWaf")],
+    "nested_prefixes.yaml": [wvlp102("AfterDefaultApp")],
+    "find_in_map.yaml": [wvlp102("ViaMappedOutside"), wvlp102("ViaMappedArn")],
     "unresolvable.yaml": [],
     "log_groups_outside.yaml": [
-        w9102("ViaGetAttOutside"),
-        w9102("ViaGetAttStackName"),
-        w9102("ViaGetAttUnnamed"),
-        w9102("ViaLiteralArn"),
-        w9102("ViaSubArn"),
+        wvlp102("ViaGetAttOutside"),
+        wvlp102("ViaGetAttStackName"),
+        wvlp102("ViaGetAttUnnamed"),
+        wvlp102("ViaLiteralArn"),
+        wvlp102("ViaSubArn"),
     ],
     "suppressed.yaml": [],
+    "delivery_depends_on.yaml": [],
+    "delivery_missing_dependency.yaml": [
+        evlp103("UnorderedDestination"),
+        evlp103("UnorderedDelivery"),
+        wvlp104("OutsideDestination"),
+    ],
 }
 
 
 def config() -> Any:
-    """cfn-lint settings equivalent to `cfn-lint --regions us-east-1 --append-rules rules/`."""
-    return ManualArgs(append_rules=[str(RULES)], regions=["us-east-1"])
+    """cfn-lint settings equivalent to `cfn-lint --regions us-east-1 --append-rules <module>`."""
+    return ManualArgs(append_rules=[MODULE], regions=["us-east-1"])
 
 
 def ordered(items: list[Finding]) -> list[Finding]:
@@ -118,7 +139,7 @@ def findings(matches: list[Any], only: tuple[str, ...] = ()) -> list[Finding]:
 def pack() -> Any:
     """The pack's two rules alone: the small inline templates below test their semantics only."""
     rules = RulesCollection()
-    rules.create_from_directory(str(RULES))
+    rules.create_from_module(MODULE)
     return rules
 
 
@@ -188,7 +209,7 @@ def test_missing_dependency_names_the_custom_resource_to_depend_on() -> None:
 def test_unrecognised_nested_stack_is_named_in_the_error() -> None:
     # Given a state machine that depends only on a nested stack that is not the bootstrap stack
     # When it is linted
-    (match,) = [m for m in lint_fixture("nested_unrelated_stack.yaml") if m.rule.id == "E9101"]
+    (match,) = [m for m in lint_fixture("nested_unrelated_stack.yaml") if m.rule.id == "EVLP101"]
     # Then the error says the nested stack was not recognised
     assert "NetworkStack: nested, but not recognised" in match.message
 
@@ -199,7 +220,7 @@ def test_unnamed_log_group_warning_explains_the_generated_name() -> None:
     (match,) = [
         m
         for m in lint_fixture("log_groups_outside.yaml")
-        if m.rule.id == "W9102" and m.path[1] == "ViaGetAttUnnamed"
+        if m.rule.id == "WVLP102" and m.path[1] == "ViaGetAttUnnamed"
     ]
     # Then the warning names the log group and the name CloudFormation will generate
     assert "log group Unnamed, which has no LogGroupName" in match.message
@@ -293,7 +314,7 @@ def test_outside_warning_names_log_group_prefixes_and_fix(
 ) -> None:
     # Given a fixture state machine whose log group its policy resources do not cover
     # When it is linted
-    (match,) = [m for m in lint_fixture(fixture) if m.rule.id == "W9102" and m.path[1] == machine]
+    (match,) = [m for m in lint_fixture(fixture) if m.rule.id == "WVLP102" and m.path[1] == machine]
     # Then the warning names the log group, the prefixes ensured and by whom, and the fix
     for fragment in fragments:
         assert fragment in match.message
@@ -496,8 +517,8 @@ def test_dependency_semantics(
     )
     # When it is linted with the pack
     reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
-    # Then E9101 is reported exactly when it logs and nothing orders it after the policy
-    assert reported == ([e9101("Machine")] if expected else [])
+    # Then EVLP101 is reported exactly when it logs and nothing orders it after the policy
+    assert reported == ([evlp101("Machine")] if expected else [])
 
 
 # --- log group name resolution -------------------------------------------------------------
@@ -511,7 +532,7 @@ JOIN_ARN_HEAD = [
     {"Ref": "AWS::AccountId"},
     "log-group",
 ]
-WARN = ("W9102", ("Resources", "Machine", *SM_DEST))
+WARN = ("WVLP102", ("Resources", "Machine", *SM_DEST))
 
 
 @pytest.mark.parametrize(
@@ -627,9 +648,9 @@ def test_log_group_resolution(
     )
     # When it is linted with the pack
     reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
-    # Then W9102 is reported (at the destination's path) only for names resolved outside
+    # Then WVLP102 is reported (at the destination's path) only for names resolved outside
     # /aws/vendedlogs/states/ (the policy's default), never when the template can't tell, and
-    # E9101 never
+    # EVLP101 never
     expected = [] if warned_at is None else [(WARN[0], (*WARN[1], *warned_at))]
     assert reported == expected
 
@@ -721,12 +742,12 @@ def test_prefix_resolution(prefixes: object, name: str, warned: bool, pack: Any)
     )
     # When it is linted with the pack
     reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
-    # Then W9102 is reported exactly when the prefixes are fixed and none covers the name
+    # Then WVLP102 is reported exactly when the prefixes are fixed and none covers the name
     assert reported == ([WARN] if warned else [])
 
 
 def test_state_machine_without_dependency_uses_the_templates_policy_prefixes(pack: Any) -> None:
-    # Given a state machine that depends on no policy resource (E9101), in a template whose one
+    # Given a state machine that depends on no policy resource (EVLP101), in a template whose one
     # policy resource covers all of /aws/vendedlogs/
     template = inline(
         {
@@ -736,8 +757,8 @@ def test_state_machine_without_dependency_uses_the_templates_policy_prefixes(pac
     )
     # When it is linted with the pack
     matches = lint(template, rules=pack, regions=["us-east-1"])
-    # Then only E9101 is reported: once it depends on that resource, its log group is covered
-    assert findings(matches) == [e9101("Machine")]
+    # Then only EVLP101 is reported: once it depends on that resource, its log group is covered
+    assert findings(matches) == [evlp101("Machine")]
 
 
 def test_state_machine_in_template_without_policy_uses_the_default_prefixes(pack: Any) -> None:
@@ -745,9 +766,9 @@ def test_state_machine_in_template_without_policy_uses_the_default_prefixes(pack
     template = inline({"Machine": state_machine(logging_to("/aws/vendedlogs/pipes/x"))})
     # When it is linted with the pack
     matches = lint(template, rules=pack, regions=["us-east-1"])
-    # Then W9102 compares with the default prefix, and says that is what it did
-    assert findings(matches) == [e9101("Machine"), WARN]
-    (warning,) = [m for m in matches if m.rule.id == "W9102"]
+    # Then WVLP102 compares with the default prefix, and says that is what it did
+    assert findings(matches) == [evlp101("Machine"), WARN]
+    (warning,) = [m for m in matches if m.rule.id == "WVLP102"]
     assert (
         "outside /aws/vendedlogs/states/ (the prefix a Custom::VendedLogsPolicy ensures by "
         "default)" in warning.message
@@ -768,53 +789,273 @@ def test_state_machine_without_dependency_uses_every_policy_of_the_template(pack
     )
     # When it is linted with the pack
     matches = lint(template, rules=pack, regions=["us-east-1"])
-    # Then W9102 compares with the union of their prefixes, and names both resources
-    assert findings(matches) == [e9101("Machine"), WARN]
-    (warning,) = [m for m in matches if m.rule.id == "W9102"]
+    # Then WVLP102 compares with the union of their prefixes, and names both resources
+    assert findings(matches) == [evlp101("Machine"), WARN]
+    (warning,) = [m for m in matches if m.rule.id == "WVLP102"]
     assert "outside /orders/, /payments/ (the prefixes A and B ensure)" in warning.message
+
+
+# --- vended logs V2: delivery destinations and deliveries ---------------------------------------
+
+GETATT_LOGS = {"Fn::GetAtt": ["Logs", "Arn"]}
+BUCKET_ARN = "arn:aws:s3:::orders-logs"
+SOURCE = {
+    "Type": "AWS::Logs::DeliverySource",
+    "Properties": {"Name": "source", "ResourceArn": {"Ref": "ArnParam"}, "LogType": "APP_LOGS"},
+}
+
+
+def destination(arn: object, **extra: object) -> dict[str, Any]:
+    """An AWS::Logs::DeliveryDestination to `arn`, with the given resource attributes."""
+    return {
+        "Type": "AWS::Logs::DeliveryDestination",
+        **extra,
+        "Properties": {"Name": "destination", "DestinationResourceArn": arn},
+    }
+
+
+def delivery(destination_arn: object, **extra: object) -> dict[str, Any]:
+    """An AWS::Logs::Delivery from the source to `destination_arn`."""
+    return {
+        "Type": "AWS::Logs::Delivery",
+        **extra,
+        "Properties": {
+            "DeliverySourceName": {"Ref": "Source"},
+            "DeliveryDestinationArn": destination_arn,
+        },
+    }
+
+
+TO_DESTINATION = {"Fn::GetAtt": ["Destination", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("dest", "deliver", "expected"),
+    [
+        pytest.param(
+            destination(GETATT_LOGS, DependsOn="Policy"), delivery(TO_DESTINATION), [], id="ordered"
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery(TO_DESTINATION),
+            ["Destination", "Delivery"],
+            id="neither-ordered",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery(TO_DESTINATION, DependsOn="Policy"),
+            ["Destination"],
+            id="delivery-ordered-itself",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery({"Fn::Sub": "${Destination.Arn}"}),
+            ["Destination", "Delivery"],
+            id="delivery-through-sub",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS),
+            delivery("arn:aws:logs:us-east-1:123456789012:delivery-destination:destination"),
+            ["Destination"],
+            id="delivery-by-literal-arn-unknown",
+        ),
+        pytest.param(
+            destination({"Fn::If": ["Blue", BUCKET_ARN, GETATT_LOGS]}),
+            delivery(TO_DESTINATION),
+            ["Destination", "Delivery"],
+            id="log-group-in-one-branch",
+        ),
+        pytest.param(
+            destination(GETATT_LOGS, DependsOn="Topic"),
+            delivery(TO_DESTINATION),
+            [],
+            id="ordered-through-a-chain",
+        ),
+        pytest.param(destination(BUCKET_ARN), delivery(TO_DESTINATION), [], id="bucket"),
+        pytest.param(
+            destination({"Ref": "ArnParam"}), delivery(TO_DESTINATION), [], id="arn-from-parameter"
+        ),
+    ],
+)
+def test_delivery_dependency_semantics(
+    dest: dict[str, Any], deliver: dict[str, Any], expected: list[str], pack: Any
+) -> None:
+    # Given a log group under the default prefix, a delivery destination and a delivery to it,
+    # and a topic that depends on the policy
+    template = inline(
+        {
+            "Policy": policy(),
+            "Topic": {"Type": "AWS::SNS::Topic", "DependsOn": "Policy"},
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Source": SOURCE,
+            "Destination": dest,
+            "Delivery": deliver,
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then EVLP103 is reported exactly for the log group destination and the delivery to it
+    # that nothing orders after the policy
+    assert reported == ordered([evlp103(name) for name in expected])
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        pytest.param(GETATT_LOGS, [], id="inside"),
+        pytest.param(
+            {"Fn::Sub": PARTITION_ARN_HEAD + "/payments/x:*"}, [wvlp104("Destination")], id="sub"
+        ),
+        pytest.param(
+            {"Fn::GetAtt": ["Unnamed", "Arn"]}, [wvlp104("Destination")], id="generated-name"
+        ),
+        pytest.param(
+            {"Fn::If": ["Blue", GETATT_LOGS, OUTSIDE_ARN]},
+            [wvlp104("Destination", "Fn::If", 2)],
+            id="outside-in-one-branch",
+        ),
+        pytest.param({"Ref": "ArnParam"}, [], id="parameter"),
+    ],
+)
+def test_delivery_destination_log_group_semantics(
+    arn: object, expected: list[Finding], pack: Any
+) -> None:
+    # Given a delivery destination, after the policy, to this log group ARN
+    template = inline(
+        {
+            "Policy": policy(),
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Unnamed": log_group(),
+            "Destination": destination(arn, DependsOn="Policy"),
+        }
+    )
+    # When it is linted with the pack
+    reported = findings(lint(template, rules=pack, regions=["us-east-1"]))
+    # Then WVLP104 is reported at the ARN exactly when its log group is outside the prefix
+    assert reported == ordered(expected)
+
+
+def test_delivery_destination_uses_its_policys_prefixes_and_names_the_fix(pack: Any) -> None:
+    # Given a delivery destination after a policy resource that ensures /payments/, and one
+    # outside it
+    template = inline(
+        {
+            "Policy": policy_with(["/payments/"]),
+            "Inside": destination(
+                OUTSIDE_ARN.replace("/orders/", "/payments/"), DependsOn="Policy"
+            ),
+            "Destination": destination(OUTSIDE_ARN, DependsOn="Policy"),
+        }
+    )
+    # When it is linted with the pack
+    matches = lint(template, rules=pack, regions=["us-east-1"])
+    # Then only the one outside warns, naming the log group, the prefix, its resource and the fix
+    assert findings(matches) == [wvlp104("Destination")]
+    (warning,) = matches
+    assert warning.message.startswith(
+        "Delivery destination Destination delivers to log group /orders/mapped, outside "
+        "/payments/ (the prefix Policy ensures)"
+    )
+    assert warning.message.endswith(
+        "name the log group under that prefix, or add a prefix to LogGroupPrefixes of Policy"
+    )
+
+
+def test_delivery_error_says_what_to_add_and_where(pack: Any) -> None:
+    # Given a destination and a delivery, neither ordered after the template's policy resource
+    template = inline(
+        {
+            "Policy": policy(),
+            "Logs": log_group("/aws/vendedlogs/states/x"),
+            "Source": SOURCE,
+            "Destination": destination(GETATT_LOGS),
+            "Delivery": delivery(TO_DESTINATION),
+        }
+    )
+    # When it is linted with the pack
+    messages = {m.path[1]: m.message for m in lint(template, rules=pack, regions=["us-east-1"])}
+    # Then each error names the resource and the dependency to add; the delivery's says on which
+    # resource one DependsOn fixes both
+    assert messages["Destination"] == (
+        "Delivery destination Destination delivers to a log group but does not depend on "
+        "Custom::VendedLogsPolicy; add `DependsOn: Policy`"
+    )
+    assert messages["Delivery"].endswith(
+        "add `DependsOn: Policy` (on Destination, which orders Delivery too)"
+    )
 
 
 # --- the pack itself, the real CLI, and the repository's templates --------------------------
 
 
-def test_pack_loads_exactly_two_documented_rules() -> None:
-    # Given the rules directory, loaded the way `--append-rules` loads it
-    loaded = load_plugins(str(RULES))
+def test_pack_loads_exactly_the_documented_rules() -> None:
+    # Given the installed module, loaded the way `--append-rules vended_logs_policy.lint` loads it
+    loaded = create_rules(importlib.import_module(MODULE))
     # When the loaded rules are inspected
     by_id = {rule.id: rule for rule in loaded}
     headings = re.findall(r"^## (\w+)", DOCS.read_text(), flags=re.MULTILINE)
-    # Then there are the two rules (the helper module is not one), each fully described,
-    # named after its file, and its source_url anchor is a heading of docs/lint-rules.md
-    assert sorted(by_id) == ["E9101", "W9102"]
+    # Then there are the pack's rules (the helper modules hold none), each fully described,
+    # defined in a module of the package, and its source_url anchor is a heading of
+    # docs/lint-rules.md
+    assert sorted(by_id) == sorted(PACK)
     for rule_id, rule in by_id.items():
         assert rule.shortdesc
         assert rule.description
         assert rule.tags
-        assert (RULES / f"{type(rule).__name__}.py").is_file()
+        assert type(rule).__module__.startswith(f"{MODULE}.")
         assert rule.source_url.endswith(f"docs/lint-rules.md#{rule_id.lower()}")
         assert rule_id in headings
 
 
+# Ids published rule packs use: cfn-lint-cfn-handler ships E9101, E9106 and E9108 and plans
+# E9102-W9105; cfn-lint-serverless uses the ES and WS prefixes. The pack's old ids were E9101
+# and W9102 (CHANGELOG.md).
+PUBLISHED = ("E91", "W91", "ES", "WS")
+
+
+def test_pack_ids_share_no_prefix_with_published_packs_or_cfn_lint() -> None:
+    # Given the pack's ids and cfn-lint's own rules
+    own = RulesCollection()
+    own.create_from_directory(str(Path(cfnlint.rules.__file__).parent))
+    # When they are compared
+    # Then every pack id is under the VLP prefix, none starts like a published pack's ids, and
+    # none is also one of cfn-lint's own
+    assert all(rule_id[1:4] == "VLP" for rule_id in PACK)
+    assert not [rule_id for rule_id in PACK if rule_id.startswith(PUBLISHED)]
+    assert not set(PACK) & set(own.rules)
+
+
+def test_pack_imports_without_touching_sys_path() -> None:
+    # Given a fresh interpreter
+    code = f"import sys; before = list(sys.path); import {MODULE}; print(sys.path == before)"
+    # When it imports the pack
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    # Then sys.path is as it was
+    assert result.stdout.strip() == "True", result.stderr
+
+
 def test_cli_reports_missing_dependency_with_exit_code_2() -> None:
-    # Given the real console script, run from the repository root with a relative rules path
+    # Given the real console script, run from the repository root with the pack's module
     fixture = "tests/rules/templates/plain_missing_dependency.yaml"
     # When it lints a template with two state machines lacking the dependency
-    result = run_cli("--append-rules", "rules/", "--", fixture)
-    # Then it exits 2 (errors) and prints E9101 at each state machine's line
+    result = run_cli("--append-rules", MODULE, "--", fixture)
+    # Then it exits 2 (errors) and prints EVLP101 at each state machine's line
     assert result.returncode == 2, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(":")[1] for line in lines] == ["10", "24"], result.stdout
-    assert all(":E9101:" in line for line in lines)
+    assert all(":EVLP101:" in line for line in lines)
 
 
 def test_cli_from_another_directory_reports_warnings_with_exit_code_4(tmp_path: Path) -> None:
-    # Given the console script run elsewhere, with absolute paths
+    # Given the console script run elsewhere, with the pack's module and an absolute path
     fixture = TEMPLATES / "log_groups_outside.yaml"
     # When it lints a template whose log groups are outside /aws/vendedlogs/
-    result = run_cli("--append-rules", str(RULES), "--", str(fixture), cwd=tmp_path)
-    # Then it exits 4 (warnings only) with one W9102 per destination
+    result = run_cli("--append-rules", MODULE, "--", str(fixture), cwd=tmp_path)
+    # Then it exits 4 (warnings only) with one WVLP102 per destination
     assert result.returncode == 4, result.stderr
-    assert result.stdout.count(":W9102:") == 5, result.stdout
+    assert result.stdout.count(":WVLP102:") == 5, result.stdout
 
 
 def test_cli_passes_a_good_template_and_ends_on_a_cycle() -> None:
@@ -822,17 +1063,17 @@ def test_cli_passes_a_good_template_and_ends_on_a_cycle() -> None:
     good = "tests/rules/templates/plain_depends_on_chain.yaml"
     cycle = "tests/rules/templates/cycle.yaml"
     # When the console script lints each (bounded by run_cli's timeout)
-    good_result = run_cli("--append-rules", "rules/", "--", good)
-    cycle_result = run_cli("--append-rules", "rules/", "--", cycle)
-    # Then the good one exits 0 silently, and the cycle finishes with E9101 and exit code 2
+    good_result = run_cli("--append-rules", MODULE, "--", good)
+    cycle_result = run_cli("--append-rules", MODULE, "--", cycle)
+    # Then the good one exits 0 silently, and the cycle finishes with EVLP101 and exit code 2
     assert (good_result.returncode, good_result.stdout) == (0, ""), good_result.stderr
     assert cycle_result.returncode == 2, cycle_result.stderr
-    assert ":E9101:" in cycle_result.stdout
+    assert ":EVLP101:" in cycle_result.stdout
 
 
 # The command line docs/lint-rules.md (and the README) give. `--append-rules` takes several
 # values, so without `--` it would take the template for a rules directory too.
-DOCUMENTED_COMMAND = "cfn-lint --append-rules rules/ -- template.yaml"
+DOCUMENTED_COMMAND = "cfn-lint --append-rules vended_logs_policy.lint -- template.yaml"
 
 
 def run_documented(command: str) -> subprocess.CompletedProcess[str]:
@@ -872,10 +1113,10 @@ def test_documented_command_finds_the_rules_in_a_fixture() -> None:
     fixture = "tests/rules/templates/sam_missing_dependency.yaml"
     # When it runs
     result = run_documented(DOCUMENTED_COMMAND.replace("template.yaml", fixture))
-    # Then it exits 6 (errors and warnings) with E9101 and W9102, each at its line
+    # Then it exits 6 (errors and warnings) with EVLP101 and WVLP102, each at its line
     assert result.returncode == 6, result.stderr
-    found = re.findall(r"^([EW]\d+) .*\n(\S+):(\d+):", result.stdout, flags=re.MULTILINE)
-    assert found == [("E9101", fixture, "13"), ("W9102", fixture, "25")], result.stdout
+    found = re.findall(r"^([EW]\w+) .*\n(\S+):(\d+):", result.stdout, flags=re.MULTILINE)
+    assert found == [("EVLP101", fixture, "13"), ("WVLP102", fixture, "25")], result.stdout
 
 
 def test_template_right_after_append_rules_is_taken_for_a_rules_directory() -> None:
@@ -888,11 +1129,18 @@ def test_template_right_after_append_rules_is_taken_for_a_rules_directory() -> N
     assert "Tried to append rules but got an error: No module named 'template'" in result.stderr
 
 
+V2_EXAMPLE = REPO / "examples" / "v2-delivery" / "delivery.yaml"
+
+
 def repository_templates() -> list[Path]:
-    """The bootstrap template and every example's template."""
+    """The bootstrap template, every example's template, and the V2 delivery example."""
     return sorted(
         path
-        for path in [REPO / "template.yaml", *(REPO / "examples").glob("**/template.yaml")]
+        for path in [
+            REPO / "template.yaml",
+            *(REPO / "examples").glob("**/template.yaml"),
+            V2_EXAMPLE,
+        ]
         if path.is_file()
     )
 
@@ -903,8 +1151,76 @@ def test_repository_templates_order_state_machines_after_the_policy() -> None:
     assert templates, "no template.yaml or examples/**/template.yaml found"
     # When each is linted with the pack
     errors = {
-        str(path.relative_to(REPO)): findings(list(lint_file(path, config=config())), ("E9101",))
+        str(path.relative_to(REPO)): findings(
+            list(lint_file(path, config=config())), ("EVLP101", "EVLP103")
+        )
         for path in templates
     }
     # Then none has a logging state machine that could be created before the policy
     assert {name: found for name, found in errors.items() if found} == {}
+
+
+# --- how teams run it: pre-commit's hook definition and a .cfnlintrc --------------------------
+
+
+def hook_definitions() -> list[dict[str, Any]]:
+    """The hooks of .pre-commit-hooks.yaml (read with cfn-lint's YAML loader)."""
+    hooks: list[dict[str, Any]] = cfn_yaml_loads((REPO / ".pre-commit-hooks.yaml").read_text())
+    return hooks
+
+
+def test_pre_commit_hook_runs_cfn_lint_with_the_pack() -> None:
+    # Given the hook pre-commit would run, as .pre-commit-hooks.yaml defines it
+    (hook,) = hook_definitions()
+    fixture = "tests/rules/templates/plain_missing_dependency.yaml"
+    # When its entry runs on a staged template, as pre-commit passes file names
+    result = run_documented(f"{hook['entry']} {fixture}")
+    # Then it is cfn-lint with the pack, which fails the commit with the pack's errors, and
+    # pre-commit installs cfn-lint for it and picks template files
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.count("EVLP101") == 2, result.stdout
+    assert hook["language"] == "python"
+    assert [dep.split(">=")[0] for dep in hook["additional_dependencies"]] == ["cfn-lint"]
+    assert re.search(hook["files"], "examples/nested-app/template.yaml")
+    assert not re.search(hook["files"], ".github/workflows/ci.yaml")
+
+
+def test_pre_commit_hook_passes_the_repository_template() -> None:
+    # Given the hook's entry
+    (hook,) = hook_definitions()
+    # When it runs on template.yaml
+    result = run_documented(f"{hook['entry']} template.yaml")
+    # Then it finds nothing
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+
+
+def test_cfnlintrc_example_lints_the_examples_with_the_pack() -> None:
+    # Given the example .cfnlintrc, in its folder
+    folder = REPO / "examples" / "lint"
+    # When cfn-lint runs there with no arguments, and with the file on a bad fixture
+    clean = subprocess.run(
+        [CFN_LINT], cwd=folder, capture_output=True, text=True, timeout=120, check=False
+    )
+    bad = run_documented(
+        "cfn-lint --config-file examples/lint/.cfnlintrc -- "
+        "tests/rules/templates/plain_missing_dependency.yaml"
+    )
+    # Then the examples pass, and the configuration loads the pack (EVLP101 on the fixture)
+    assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
+    assert bad.returncode == 2, bad.stderr
+    assert bad.stdout.count("EVLP101") == 2, bad.stdout
+
+
+def test_v2_example_is_clean_and_fails_without_its_dependency(tmp_path: Path) -> None:
+    # Given the V2 delivery example, and a copy without the destination's DependsOn
+    text = V2_EXAMPLE.read_text()
+    assert "    DependsOn: VendedLogsPolicy" in text
+    broken = tmp_path / "delivery.yaml"
+    broken.write_text(text.replace("    DependsOn: VendedLogsPolicy", "", 1))
+    # When cfn-lint with the pack lints each
+    clean = findings(list(lint_file(V2_EXAMPLE, config=config())))
+    found = findings(list(lint_file(broken, config=config())))
+    # Then the example has no finding at all, and the copy fails on the destination and the
+    # delivery to it
+    assert clean == []
+    assert found == [evlp103("Delivery"), evlp103("Destination")]

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
 EXAMPLES_DIR = REPO / "examples"
 EVENTS_DIR = REPO / "events"
-RULES_DIR = REPO / "rules"
+# The project's cfn-lint rule pack, by the module path a user who installed it gives.
+RULES_MODULE = "vended_logs_policy.lint"
 # A closed port on loopback: any AWS SDK call made by a tool fails here, never reaches AWS.
 NO_AWS_ENDPOINT = "http://127.0.0.1:9"
 REGION = "us-west-2"
@@ -99,8 +100,8 @@ def cfn_lint() -> Path:
 
 
 def cfn_lint_command(path: Path) -> list[str | Path]:
-    """cfn-lint on one template, with the project's own rules (rules/: E9101, W9102) added."""
-    return [cfn_lint(), "--append-rules", RULES_DIR, "--", path]
+    """cfn-lint on one template, with the project's rule pack (vended_logs_policy.lint) added."""
+    return [cfn_lint(), "--append-rules", RULES_MODULE, "--", path]
 
 
 def offline_env(home: Path) -> dict[str, str]:

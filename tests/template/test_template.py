@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import vended_logs_policy
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
 from vended_logs_policy.function import properties
 
@@ -522,7 +523,8 @@ def test_serverless_repo_metadata_is_complete(template: dict[str, Any]) -> None:
     # And the licence and version agree with the project's
     assert app["SpdxLicenseId"] == project["license"] == "MIT"
     assert (tools.REPO / app["LicenseUrl"]).read_text().startswith("MIT License")
-    assert app["SemanticVersion"] == project["version"]
+    assert "version" in project["dynamic"]
+    assert app["SemanticVersion"] == vended_logs_policy.__version__
     # And the labels and description fit SAR's limits
     assert 1 <= len(app["Labels"]) <= 10
     assert all(re.fullmatch(r"[a-zA-Z0-9+\-_:/@]{1,127}", label) for label in app["Labels"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import string
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -75,7 +75,10 @@ def wildcard(prefix: str, base: str = ARN_BASE) -> str:
     return f"{base}:log-group:{prefix}*:*"
 
 
-def fresh[T](values: list[T] | tuple[T, ...]) -> st.SearchStrategy[T]:
+T = TypeVar("T")
+
+
+def fresh(values: list[T] | tuple[T, ...]) -> st.SearchStrategy[T]:
     """sampled_from, but every draw is a deep copy: no two parts of a document share an object."""
     return st.sampled_from(values).map(copy.deepcopy)
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class CallTimedOut(Exception):
@@ -23,9 +26,7 @@ class CallTimedOut(Exception):
         self.seconds = seconds
 
 
-def within[T](
-    seconds: float, call: Callable[[], T], on_expiry: Callable[[], None] | None = None
-) -> T:
+def within(seconds: float, call: Callable[[], T], on_expiry: Callable[[], None] | None = None) -> T:
     """``call()``'s result (or exception), or CallTimedOut after ``seconds`` (inf: no bound)."""
     if math.isinf(seconds):
         return call()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from botocore.exceptions import ClientError
 
@@ -18,7 +18,7 @@ from vended_logs_policy.adapters.retry import Caller, Retry, error_code, pages
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-type PolicyScope = Literal["ACCOUNT", "RESOURCE"]
+PolicyScope: TypeAlias = Literal["ACCOUNT", "RESOURCE"]
 PAGE_SIZE = 50
 # The refusals of a conditional write or delete: another revision, or no policy.
 CONDITIONAL_CODES = frozenset({"OperationAbortedException", "ResourceNotFoundException"})

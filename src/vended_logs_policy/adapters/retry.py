@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -36,6 +36,8 @@ from vended_logs_policy.errors import (
     RejectedError,
     UnavailableError,
 )
+
+T = TypeVar("T")
 
 RETRYABLE_CODES = frozenset(
     {
@@ -156,7 +158,7 @@ class Caller:
         self.title = title  # the name people know, as in "CloudWatch Logs"
         self.retry = retry or Retry()
 
-    def __call__[T](self, operation: str, call: Callable[[], T]) -> T:
+    def __call__(self, operation: str, call: Callable[[], T]) -> T:
         """Run ``call``, retrying what is retryable while the budget lasts."""
         attempt = 0
         while True:

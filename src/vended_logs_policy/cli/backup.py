@@ -18,7 +18,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ class BackupWriter:
     partition: str
     taken_by: str
     on_saved: Callable[[Path], None]
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     def __call__(
         self, name: str, replaced_text: str | None, resource_arn: str | None = None

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from vended_logs_policy.cli.results import plural
 
-type Change = Literal["added", "removed", "changed"]
+Change: TypeAlias = Literal["added", "removed", "changed"]
 SHOWN_RESOURCES = 20
 RESOURCE_KEYS = ("Resource", "NotResource")
 

@@ -60,13 +60,10 @@ def _checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def version() -> str:
-    """The installed distribution's version."""
-    from importlib import metadata  # 30 ms: only for --version
+    """The package's version (``vended_logs_policy.__version__``, the one source)."""
+    from vended_logs_policy import __version__
 
-    try:
-        return metadata.version(PROG)
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "unknown"
+    return __version__
 
 
 class VersionAction(argparse.Action):

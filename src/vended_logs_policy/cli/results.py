@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from vended_logs_policy.engine.enums import StrEnum
 from vended_logs_policy.errors import VendedLogsPolicyError
 
 EXIT_OK = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.cli.interrupt import Interrupted, Interruption
@@ -33,8 +33,8 @@ from vended_logs_policy.errors import InvalidInputError
 MAX_IN_FLIGHT = 8
 POLL_SECONDS = 0.1
 
-type Work = Callable[[Target], TargetResult]
-type Key = tuple[str, str | None]
+Work: TypeAlias = Callable[[Target], TargetResult]
+Key: TypeAlias = tuple[str, str | None]
 
 
 def interrupted(target: Target, writes_policy: bool) -> TargetResult:

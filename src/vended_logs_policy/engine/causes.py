@@ -8,9 +8,9 @@ resources that grant the prefixes themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from vended_logs_policy.engine.conditions import Condition
+from vended_logs_policy.engine.enums import StrEnum
 
 
 class CauseKind(StrEnum):

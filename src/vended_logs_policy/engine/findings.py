@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from vended_logs_policy.engine.document import as_list, statements
+from vended_logs_policy.engine.enums import StrEnum
 from vended_logs_policy.engine.glob import covers_arn, matches
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"

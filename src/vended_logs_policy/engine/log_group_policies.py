@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from vended_logs_policy.engine.conditions import Conditions, may_absorb, normal_conditions
@@ -29,6 +28,7 @@ from vended_logs_policy.engine.document import (
     statements,
     substitutes_variables,
 )
+from vended_logs_policy.engine.enums import StrEnum
 from vended_logs_policy.engine.glob import covers, covers_arn
 from vended_logs_policy.engine.policy import DELIVERY_ACTIONS, DELIVERY_SERVICE, NOT_ELEMENTS
 from vended_logs_policy.engine.scope import Scope

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from vended_logs_policy.backup import Backup
@@ -64,7 +64,7 @@ def outcome_lines(outcome: Outcome, change: DocumentDiff, why: str) -> list[str]
 
 def _backup(target: Target, name: str, existed: bool, text: str | None) -> dict[str, Any]:
     """The stored policy in the backup format (with its digest): ``restore`` reads it back."""
-    taken_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    taken_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     found = Backup(target.account, target.region, target.run.partition, name, taken_at, "plan",
                    existed, text)  # fmt: skip
     return found.as_json()

@@ -1,20 +1,19 @@
-"""Log group names and the prefixes that cover them, for W9102 (a helper, not a rule module).
+"""Log group names and the prefixes that cover them, for the log group warnings.
 
 A name is resolved into literal text and holes (what the template does not fix); the prefixes a
-state machine can count on are those of the `Custom::VendedLogsPolicy` resources (or nested
-bootstrap stacks) it depends on.
+state machine or delivery destination can count on are those of the `Custom::VendedLogsPolicy`
+resources (or nested bootstrap stacks) it depends on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, TypeAlias
 
-if TYPE_CHECKING:
-    from rules import _vended_logs as support
-else:
-    import _vended_logs as support
+from vended_logs_policy.lint import dependencies
+from vended_logs_policy.lint import template as support
+from vended_logs_policy.lint.providers import providers
 
 LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 # What Custom::VendedLogsPolicy ensures without LogGroupPrefixes, and what the bootstrap stack's
@@ -42,8 +41,8 @@ class Hole:
         return "${" + self.label + "}"
 
 
-type Segment = str | Hole
-type Name = list[Segment]
+Segment: TypeAlias = str | Hole
+Name: TypeAlias = list[Segment]
 _UNKNOWN = Hole("unknown", "?")
 _ARN_HEAD: tuple[Segment, ...] = (
     "arn:",
@@ -343,9 +342,9 @@ def _prefixes_holder(resource: Mapping[str, object]) -> Mapping[str, object] | N
 
 @dataclass(frozen=True)
 class Coverage:
-    """The prefixes the policy providers for one state machine ensure.
+    """The prefixes the policy providers for one resource (a state machine, say) ensure.
 
-    `providers` are those it depends on or, when it depends on none (E9101), those the template
+    `providers` are those it depends on or, when it depends on none, those the template
     declares; `providers` is empty when there are none at all, and then `prefixes` are the
     default a new `Custom::VendedLogsPolicy` ensures. `prefixes` is None when some provider's
     prefixes are not fixed by the template.
@@ -361,10 +360,10 @@ class Coverage:
         return covered(name, self.prefixes)
 
 
-def coverage(machine: str, view: support.TemplateView) -> Coverage:
-    """The prefixes covering a state machine's log groups once it is created."""
-    before = support.dependency_closure(view.resources, machine)
-    names = support.providers(before, view) or support.providers(sorted(view.resources), view)
+def coverage(resource: str, view: support.TemplateView) -> Coverage:
+    """The prefixes covering a resource's log groups once it is created."""
+    before = dependencies.before(view, resource)
+    names = providers(before, view) or providers(sorted(view.resources), view)
     if not names:
         return Coverage((), DEFAULT_PREFIXES)
     found = [prefixes_of(view.resources[name], view) for name in sorted(names)]
