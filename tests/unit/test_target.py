@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -103,12 +103,8 @@ def test_the_functions_settings_apply_the_allow_list() -> None:
 
 def test_no_entry_point_imports_another() -> None:
     # The CLI and the functions share target.py; neither imports the other's package
+    # (read as text, not with ast: this test also runs on Python 3.10, and function/ is 3.13 code)
     for package, other in (("cli", "function"), ("function", "cli")):
+        importing = re.compile(rf"^\s*(from|import)\s+vended_logs_policy\.{other}\b", re.M)
         for path in (SRC / package).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            imported = [
-                node.module
-                for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.module
-            ]
-            assert not [m for m in imported if m.startswith(f"vended_logs_policy.{other}")], path
+            assert not importing.search(path.read_text(encoding="utf-8")), path

@@ -177,9 +177,10 @@ def _summary(
     rows: list[dict[str, Any]], machines: list[dict[str, str]] | None, failing: list[str]
 ) -> str:
     over = sum(1 for row in rows if row["state"] == "over-limit")
-    near = sum(1 for row in rows if row["state"] == "near-limit")
+    # Counted as the near-limit finding counts: an over-limit policy is near the limit too.
+    near = sum(1 for row in rows if row["state"] in ("over-limit", "near-limit"))
     policies = plural(len(rows), "account-level policy", "account-level policies")
-    text = f"{policies}, {over} over {CLASSIC_LIMIT}, {near} near it"
+    text = f"{policies}, {over} over {CLASSIC_LIMIT}, {near} near it (over {NEAR_LIMIT})"
     if machines is not None:
         text += f", {plural(len(machines), 'uncovered state machine')}"
     if failing:
