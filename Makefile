@@ -75,7 +75,7 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 
 .PHONY: test
 test: install lint complexity ## every test (the README's test command), on both cores
-	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install ## benchmarks: cold start, warm request, package size, apply vs manual fix, engine scaling

@@ -28,10 +28,25 @@ os.environ.update(
 )
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from local_aws.lambda_context import FakeLambdaContext  # noqa: E402
 from local_aws.logs_server import LogsServer  # noqa: E402
 from local_aws.response_endpoint import ResponseEndpoint  # noqa: E402
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: ``dev`` (the default, a quick inner loop) and
+# ``ci`` (thorough and reproducible: Hypothesis' own ci profile with more examples; ``make test``
+# and any run with CI set use it). A test that needs more or fewer examples than the profile scales
+# them with ``tests.support.examples``.
+settings.register_profile(
+    "dev",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=400)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(_PROFILE)
 
 
 @pytest.fixture(scope="session")

@@ -915,3 +915,21 @@ def test_an_anchor_that_covers_only_in_the_whole_string_reading_is_not_one(
     assert outcome.added_resources == (WILDCARD,)
     assert outcome.removed_resources == (inner, *REPORT_ARNS)
     assert statements_of(outcome.document)[0]["Resource"][:2] == [broad, outside]
+
+
+def test_a_grant_shared_with_other_principals_anchors_without_a_cause() -> None:
+    # Given the wildcard granted in a statement that also names another service's principal
+    shared = {
+        "Effect": "Allow",
+        "Principal": {"Service": [DELIVERY, "es.amazonaws.com"]},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": WILDCARD,
+    }
+    # When it is ensured, with compaction on or off
+    for compact in (True, False):
+        outcome = ensure(
+            {"Statement": [shared]}, SCOPE, Options(source_conditions=False, compact=compact)
+        )
+        # Then the grant is kept as it is and is not explained as a resource that stays
+        assert outcome.document == {"Statement": [shared]}
+        assert outcome.causes == ()
