@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
-from vended_logs_policy.adapters.retry import REFUSED_CREDENTIAL_CODES
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import Advice, advise, summarise
 from vended_logs_policy.engine.policy import Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
     ConcurrentModificationError,
+    CredentialsRefusedError,
     PolicyError,
     QuotaExceededError,
     RejectedError,
@@ -153,7 +153,7 @@ class PolicyService:
         stored = self.policies.account_policies()
         existed = _named(stored, name) is not None
         reads, writes, replaced = 1, 0, None
-        for rounds in range(1, self.policies.retry.attempts + 1):
+        for rounds in range(1, self.policies.rounds + 1):
             current = _named(stored, name)
             text = None if current is None else current.text
             outcome = merge(name, text, scope, options)
@@ -169,7 +169,7 @@ class PolicyService:
                     name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
                 )
             self._wait_before_round(name, rounds)
-        raise _kept_changing(name, self.policies.retry.attempts)
+        raise _kept_changing(name, self.policies.rounds)
 
     def audit(self, scope: Scope, options: Options) -> Audit:
         """Every account-level policy with its length and what the wildcard would absorb."""
@@ -192,9 +192,9 @@ class PolicyService:
             if text is not None:
                 raise
             raise PolicyQuotaError(name, [p.name for p in stored]) from exc
+        except CredentialsRefusedError:  # a grant would not help
+            raise
         except AccessDeniedError as exc:
-            if exc.code in REFUSED_CREDENTIAL_CODES:  # a grant would not help
-                raise
             raise AccessDeniedError(
                 f"not allowed to write policy {name}: grant logs:PutResourcePolicy to the caller",
                 service="logs",
@@ -208,10 +208,8 @@ class PolicyService:
 
     def _wait_before_round(self, name: str, rounds: int) -> None:
         """Another writer replaced the document after our write: back off, then merge again."""
-        delay = self.policies.retry.backoff(rounds - 1)
-        if delay is None:
+        if not self.policies.pause(rounds):
             raise _kept_changing(name, rounds)
-        self.policies.retry.sleep(delay)
 
 
 def _kept_changing(name: str, rounds: int) -> ConcurrentModificationError:

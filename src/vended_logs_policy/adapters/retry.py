@@ -28,6 +28,7 @@ from vended_logs_policy.errors import (
     AccessDeniedError,
     AwsError,
     CredentialsError,
+    CredentialsRefusedError,
     DeadlineExceededError,
     QuotaExceededError,
     RejectedError,
@@ -93,6 +94,14 @@ class Retry:
             return None
         return delay
 
+    def pause(self, attempt: int) -> bool:
+        """Wait before attempt ``attempt + 1``; False (no wait) when the budget is spent."""
+        delay = self.backoff(attempt)
+        if delay is None:
+            return False
+        self.sleep(delay)
+        return True
+
     def can_call(self) -> bool:
         """Whether one more call fits before the deadline."""
         return self.call_seconds < self.time_left()
@@ -121,12 +130,14 @@ def translate(exc: ClientError, service: str, operation: str, title: str = "") -
     """The package's error for a final ClientError, naming the call and what to do."""
     code = error_code(exc)
     if code in ACCESS_DENIED_CODES or _status(exc) == 403:  # 403: some services send no code
+        refused = code in REFUSED_CREDENTIAL_CODES
         fix = (
             f"the caller's credentials were refused ({code}): refresh or replace them"
-            if code in REFUSED_CREDENTIAL_CODES
+            if refused
             else "grant it to the caller's role"
         )
-        return AccessDeniedError(
+        denied = CredentialsRefusedError if refused else AccessDeniedError
+        return denied(
             f"not allowed to call {service}:{operation}: {fix}",
             service=service,
             operation=operation,
