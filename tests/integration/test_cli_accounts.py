@@ -17,8 +17,7 @@ from local_aws.organizations import (
     stored_in,
 )
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.integration.test_cli import output, run, seed
-from tests.integration.test_cli_errors import PREFIX, as_operator
+from tests.support import PREFIX, as_operator, output, run, seed
 
 
 def test_accounts_all_plans_every_active_account_and_region(logs: LogsServer) -> None:

@@ -12,13 +12,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
 from local_aws.product import stored_policies, stored_text
-from tests.integration.test_cli import SCRIPT, cli_env, seed
-from tests.integration.test_cli_errors import silent_endpoint
+from tests.support import SCRIPT, cli_env, handles, seed, silent_endpoint
 
 REGIONS = (
     "ap-south-1", "ca-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "sa-east-1",
@@ -148,7 +148,7 @@ def test_ctrl_c_and_sigterm_while_render_waits_for_stdin(tmp_path: Path) -> None
     for number in (signal.SIGINT, signal.SIGTERM):
         process = start("render", "--account", ACCOUNT, "--region", "us-west-2", server=None,
                         cwd=tmp_path)  # fmt: skip
-        time.sleep(1.0)  # the interpreter is up and reading stdin
+        wait_for(partial(handles, process.pid, signal.SIGTERM))  # in main, reading stdin
         process.send_signal(number)
         out, err = finish(process)
         assert process.returncode == 130

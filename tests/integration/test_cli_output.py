@@ -27,8 +27,7 @@ from local_aws.policies import (
     document,
     report_document,
 )
-from tests.integration.test_cli import SCRATCH, SCRIPT, cli_env, output, record, run, seed
-from tests.integration.test_cli_regions import make_state_machine
+from tests.support import SCRATCH, SCRIPT, cli_env, make_state_machine, output, record, run, seed
 
 ENVELOPE = {"version", "command", "exit_code", "interrupted", "targets"}
 

@@ -13,8 +13,7 @@ import pytest
 
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, REPORT
-from tests.integration.test_cli import output, record, run
-from tests.integration.test_cli_errors import PREFIX
+from tests.support import PREFIX, output, record, run
 
 
 @pytest.mark.parametrize(
