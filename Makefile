@@ -61,6 +61,10 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+.PHONY: check
+check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, then every test but the wire and templates
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
+
 .PHONY: unit
 unit: $(VENV)/.installed ## pure tests: engine and properties (no AWS)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -33,6 +33,8 @@ from vended_logs_policy.function.cfn_protocol import MAX_REASON
 from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.service import PolicyService
 
+pytestmark = pytest.mark.wire
+
 # Each example goes over the wire: three quarters (events) and half (documents) of the profile's
 # examples (300 and 200 with the ci profile).
 EVENT_EXAMPLES = examples(0.75).max_examples

@@ -260,6 +260,7 @@ def test_apply_leaves_a_malformed_policy_alone(logs: LogsServer) -> None:
     assert texts == ['{"Statement": 5}']
 
 
+@pytest.mark.wire
 def test_python_dash_m_runs_the_same_cli() -> None:
     # GIVEN the package run as a module, as README says `python -m vended_logs_policy` works
     result = subprocess.run(

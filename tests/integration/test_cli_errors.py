@@ -196,6 +196,7 @@ def test_accounts_all_outside_an_organisation_is_one_line(logs: LogsServer) -> N
 # ---- endpoints that cannot be reached or never answer ------------------------------------
 
 
+@pytest.mark.wire
 def test_an_endpoint_that_never_answers_fails_within_30_seconds() -> None:
     # GIVEN an endpoint that accepts and never answers
     with silent_endpoint() as (url, connected):

@@ -15,10 +15,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
 from local_aws.product import stored_policies, stored_text
 from tests.support import SCRIPT, cli_env, handles, seed, silent_endpoint
+
+pytestmark = pytest.mark.wire
 
 REGIONS = (
     "ap-south-1", "ca-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "sa-east-1",

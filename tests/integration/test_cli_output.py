@@ -145,6 +145,7 @@ def test_audit_fail_on_uncovered_state_machines(logs: LogsServer) -> None:
     assert "(fails on uncovered-state-machines)" in result.stdout.splitlines()[0]
 
 
+@pytest.mark.wire
 def test_progress_is_shown_only_on_a_terminal(logs: LogsServer) -> None:
     # GIVEN stderr is a terminal (a pseudo-terminal of 24 x 100 the test reads)
     leader, follower = pty.openpty()

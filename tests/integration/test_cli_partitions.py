@@ -116,6 +116,7 @@ def test_render_takes_the_partition_from_the_region(region: str, partition: str)
     )
 
 
+@pytest.mark.wire
 def test_render_imports_neither_boto3_nor_botocore() -> None:
     # GIVEN the CLI run as python -m, with every import timed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

@@ -50,6 +50,8 @@ from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.errors import ConcurrentModificationError
 from vended_logs_policy.service import EnsureResult
 
+pytestmark = pytest.mark.wire
+
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 

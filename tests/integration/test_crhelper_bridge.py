@@ -45,6 +45,8 @@ from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import Runtime
 from vended_logs_policy.service import PolicyService
 
+pytestmark = pytest.mark.wire
+
 ROOT = Path(__file__).resolve().parents[2]
 PINNED = "2.0.12"
 PHYSICAL = f"vended-logs-policy-{REGION}-{NAME}"

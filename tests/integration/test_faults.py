@@ -40,6 +40,8 @@ from vended_logs_policy.function.crhelper_bridge import TIMED_OUT, TIMER_LEAD
 from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import SAFETY_MARGIN
 
+pytestmark = pytest.mark.wire
+
 SEEDED = json.dumps(seeded_document(), separators=(",", ":"))
 READ_TIMEOUT = Timeouts().read
 # Seconds the handler keeps back from the function's timeout (SAFETY_MARGIN, 5) plus one bounded

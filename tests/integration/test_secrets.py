@@ -17,11 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.function.custom_resource import CustomResourceHandler, logger
+
+pytestmark = pytest.mark.wire
 
 ROOT = Path(__file__).resolve().parents[2]
 
