@@ -12,13 +12,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import settings
 
-from local_aws.policies import ACCOUNT, NAME, REGION
+from local_aws.policies import ACCOUNT, DELIVERY, NAME, OUTSIDE, REGION, ROUTE53
 
 if TYPE_CHECKING:  # the pure tests import this module too: moto and boto3 load only when used
     from local_aws.logs_server import LogsServer
@@ -207,3 +208,52 @@ def silent_endpoint() -> Iterator[tuple[str, threading.Event]]:
         for conn in held:
             conn.close()
         listener.close()
+
+
+# ---- policy documents ------------------------------------------------------------------------
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    """A policy element that may be a string or a list, as a list."""
+    return [value] if isinstance(value, str) else value
+
+
+def delivery_resources(document: dict[str, Any] | None) -> list[str]:
+    """Every resource the delivery service is granted, statement by statement."""
+    if document is None:
+        return []
+    raw = document.get("Statement", [])
+    statements = [raw] if isinstance(raw, dict) else raw
+    return [
+        resource
+        for s in statements
+        if s.get("Effect") == "Allow" and s.get("Principal") == {"Service": DELIVERY}
+        for resource in as_list(s["Resource"])
+    ]
+
+
+def covered(document: dict[str, Any] | None, resource: str) -> bool:
+    """Whether some delivery grant matches the ARN (the service's own check, simplified)."""
+    return any(fnmatchcase(resource, grant) for grant in delivery_resources(document))
+
+
+def assert_nothing_lost(document: dict[str, Any] | None, *granted: str) -> None:
+    """The seeded document's other grants are all still there, and each of ``granted``."""
+    assert document is not None
+    raw = document["Statement"]
+    assert ROUTE53 in ([raw] if isinstance(raw, dict) else raw), "another principal was dropped"
+    assert OUTSIDE in delivery_resources(document), "a resource outside the prefix was dropped"
+    for resource in granted:
+        assert covered(document, resource), f"{resource} lost"
+
+
+def once(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """A hook that acts on the first matching call only."""
+    done = threading.Event()
+
+    def hook(request: dict[str, Any]) -> None:
+        if not done.is_set():
+            done.set()
+            fn(request)
+
+    return hook
