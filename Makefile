@@ -63,7 +63,7 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 
 .PHONY: check
 check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, then every test but the wire and templates
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
 
 .PHONY: unit
 unit: $(VENV)/.installed ## pure tests: engine and properties (no AWS)

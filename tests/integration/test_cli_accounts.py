@@ -6,6 +6,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from local_aws.iam_auth import authorized_endpoint, operator
 from local_aws.logs_server import LogsServer
 from local_aws.organizations import (
@@ -113,6 +115,7 @@ def test_an_account_whose_role_cannot_be_assumed_is_that_targets_error(logs: Log
     ]
 
 
+@pytest.mark.wire  # reads held on the real clock while arrivals are counted
 def test_at_most_eight_targets_are_in_flight(logs: LogsServer) -> None:
     # GIVEN ten regions whose reads are each held for 1.5 s
     regions = "af-south-1,ap-east-1,ap-south-1,ca-central-1,eu-north-1,eu-west-1,eu-west-2," \
