@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -65,6 +66,15 @@ def handles(pid: int, number: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     [mask] = [line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")]
     return bool(int(mask, 16) >> (number - 1) & 1)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``seconds`` (a bound for a run that hangs,
+    never a guess at how long something takes)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 @contextlib.contextmanager
