@@ -8,6 +8,13 @@ SAM_VENV    := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY          := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# The environments are made with uv (pinned; the Makefile installs it into .venv-uv first).
+# INSTALLER=pip makes them with the standard library's venv and pip instead, as the README shows.
+INSTALLER   ?= uv
+UV_VERSION  := 0.13.9
+UV_VENV     := .venv-uv
+UV          := $(UV_VENV)/bin/uv
+comma       := ,
 
 # Lazily evaluated: only targets that create a virtual environment look for Python 3.13.
 PYTHON313 = $(shell scripts/find-python313)
@@ -19,19 +26,36 @@ export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml requirements/dev.txt
-	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[function,dev]'
+$(UV):
+	$(PYTHON313) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
+
+# $(call environment,DIR,ARGUMENTS): create the virtual environment DIR (with pip in it) unless it
+# exists, then install ARGUMENTS into it.
+ifeq ($(INSTALLER),pip)
+INSTALLER_TOOL :=
+define environment
+	@test -x $(1)/bin/python || $(PYTHON313) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet $(2)
+endef
+else
+INSTALLER_TOOL := $(UV)
+define environment
+	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(PYTHON313) $(1)
+	$(UV) pip install --quiet --python $(1)/bin/python $(2)
+endef
+endif
+
+$(VENV)/.installed: pyproject.toml requirements/dev.txt | $(INSTALLER_TOOL)
+	$(call environment,$(VENV),-c requirements/dev.txt -e '.[function$(comma)dev]')
 	@touch $@
 
-$(SAM_VENV)/.installed: requirements/sam.txt
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+$(SAM_VENV)/.installed: requirements/sam.txt | $(INSTALLER_TOOL)
+	$(call environment,$(SAM_VENV),-r requirements/sam.txt)
 	@touch $@
 
-$(CHECKOV_VENV)/.installed: requirements/checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(INSTALLER_TOOL)
+	$(call environment,$(CHECKOV_VENV),-r requirements/checkov.txt)
 	@touch $@
 
 .PHONY: install
@@ -95,4 +119,4 @@ stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets:
 
 .PHONY: clean
 clean: ## remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
