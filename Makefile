@@ -90,8 +90,8 @@ check: lint complexity ## the fast inner loop, .venv only: lint, types, complexi
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: $(VENV)/.installed ## pure tests: engine and properties (no AWS)
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+unit: $(VENV)/.installed ## pure tests (engine, properties) and the service on the in-memory fake (no AWS endpoint)
+	$(PY) -m pytest tests/unit tests/service $(PYTEST_ARGS)
 
 .PHONY: integration
 integration: $(VENV)/.installed ## handler, adapter and CLI against moto in server mode
