@@ -23,7 +23,7 @@ N calls of an operation; a delay advances ``clock`` (a ``ManualClock``) instead 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,11 +31,13 @@ from botocore.exceptions import ClientError
 
 from local_aws.lambda_context import ManualClock
 from local_aws.policies import NAME
+from vended_logs_policy.adapters.clients import Clients
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
     from vended_logs_policy.adapters.retry import Retry
+    from vended_logs_policy.function.custom_resource import CustomResourceHandler
     from vended_logs_policy.service import PolicyService
 
 DESCRIBE = "DescribeResourcePolicies"
@@ -99,9 +101,12 @@ class FakeFaults:
         status: int = 400,
         times: int = 1,
         message: str | None = None,
+        seconds: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` calls of ``operation`` with this error."""
-        self._add(_Fault(operation, times, code, message or f"Injected {code}.", status))
+        """Answer the next ``times`` calls of ``operation`` with this error, each after
+        ``seconds`` on the clock."""
+        error = message or f"Injected {code}."
+        self._add(_Fault(operation, times, code, error, status, seconds))
 
     def delay(self, operation: str, *, seconds: float, times: int = 1) -> None:
         """The next ``times`` calls of ``operation`` take ``seconds`` on the clock, then answer."""
@@ -296,3 +301,42 @@ def fake_policy_service(fake: FakeLogs, retry: Retry | None = None) -> PolicySer
     from vended_logs_policy.service import PolicyService
 
     return PolicyService(ResourcePolicies(fake.client(), retry or fake_retry(fake)))
+
+
+class FakeClients(Clients):
+    """The product's client factory handing out the fake for ``logs`` in any region (the
+    regions asked for are recorded); any other service is a test's mistake."""
+
+    def __init__(self, fake: FakeLogs) -> None:
+        super().__init__()
+        self.fake = fake
+        self.regions: list[str | None] = []
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The fake, for ``logs``."""
+        if service != "logs":
+            raise ValueError(f"the fake answers CloudWatch Logs only, not {service}")
+        self.regions.append(region)
+        return self.fake
+
+
+@dataclass
+class RecordingSender:
+    """An answer sender that keeps each answer instead of sending it over HTTPS."""
+
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, url: str, body: Mapping[str, Any], time_left: Callable[[], float]) -> bool:
+        self.answers.append(dict(body))
+        return True
+
+
+def fake_custom_resource(fake: FakeLogs) -> tuple[CustomResourceHandler, RecordingSender]:
+    """The product's custom resource handler over the fake: its pauses advance the fake's clock
+    and its answers are recorded (no endpoint, no TLS)."""
+    from vended_logs_policy.function.custom_resource import CustomResourceHandler
+    from vended_logs_policy.function.runtime import Runtime
+
+    sender = RecordingSender()
+    runtime = Runtime(clients=FakeClients(fake), sleep=fake.clock.sleep)
+    return CustomResourceHandler(runtime, sender=sender), sender
