@@ -26,35 +26,31 @@ export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
-$(UV):
-	$(PYTHON313) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
-
 # $(call environment,DIR,ARGUMENTS): create the virtual environment DIR (with pip in it) unless it
-# exists, then install ARGUMENTS into it.
+# exists, then install ARGUMENTS into it. uv is installed only when an environment is made.
 ifeq ($(INSTALLER),pip)
-INSTALLER_TOOL :=
 define environment
 	@test -x $(1)/bin/python || $(PYTHON313) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet $(2)
 endef
 else
-INSTALLER_TOOL := $(UV)
 define environment
+	@test -x $(UV) || { $(PYTHON313) -m venv $(UV_VENV) && \
+		$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'; }
 	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(PYTHON313) $(1)
 	$(UV) pip install --quiet --python $(1)/bin/python $(2)
 endef
 endif
 
-$(VENV)/.installed: pyproject.toml requirements/dev.txt | $(INSTALLER_TOOL)
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(call environment,$(VENV),-c requirements/dev.txt -e '.[function$(comma)dev]')
 	@touch $@
 
-$(SAM_VENV)/.installed: requirements/sam.txt | $(INSTALLER_TOOL)
+$(SAM_VENV)/.installed: requirements/sam.txt
 	$(call environment,$(SAM_VENV),-r requirements/sam.txt)
 	@touch $@
 
-$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(INSTALLER_TOOL)
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
 	$(call environment,$(CHECKOV_VENV),-r requirements/checkov.txt)
 	@touch $@
 
