@@ -8,6 +8,13 @@ SAM_VENV    := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY          := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# The environments are made with uv (pinned; the Makefile installs it into .venv-uv first).
+# INSTALLER=pip makes them with the standard library's venv and pip instead, as the README shows.
+INSTALLER   ?= uv
+UV_VERSION  := 0.13.9
+UV_VENV     := .venv-uv
+UV          := $(UV_VENV)/bin/uv
+comma       := ,
 
 # Lazily evaluated: only targets that create a virtual environment look for Python 3.13.
 PYTHON313 = $(shell scripts/find-python313)
@@ -19,19 +26,32 @@ export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
+# $(call environment,DIR,ARGUMENTS): create the virtual environment DIR (with pip in it) unless it
+# exists, then install ARGUMENTS into it. uv is installed only when an environment is made.
+ifeq ($(INSTALLER),pip)
+define environment
+	@test -x $(1)/bin/python || $(PYTHON313) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet $(2)
+endef
+else
+define environment
+	@test -x $(UV) || { $(PYTHON313) -m venv $(UV_VENV) && \
+		$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'; }
+	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(PYTHON313) $(1)
+	$(UV) pip install --quiet --python $(1)/bin/python $(2)
+endef
+endif
+
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
-	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c requirements/dev.txt -e '.[function,dev]'
+	$(call environment,$(VENV),-c requirements/dev.txt -e '.[function$(comma)dev]')
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	$(call environment,$(SAM_VENV),-r requirements/sam.txt)
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements/checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	$(call environment,$(CHECKOV_VENV),-r requirements/checkov.txt)
 	@touch $@
 
 .PHONY: install
@@ -61,9 +81,13 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+.PHONY: check
+check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, then every test but the wire and templates
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
+
 .PHONY: unit
-unit: $(VENV)/.installed ## pure tests: engine and properties (no AWS)
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+unit: $(VENV)/.installed ## pure tests (engine, properties) and the service on the in-memory fake (no AWS endpoint)
+	$(PY) -m pytest tests/unit tests/service $(PYTEST_ARGS)
 
 .PHONY: integration
 integration: $(VENV)/.installed ## handler, adapter and CLI against moto in server mode
@@ -75,7 +99,7 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 
 .PHONY: test
 test: install lint complexity ## every test (the README's test command), on both cores
-	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 # The oldest Python the CLI and the rule pack support, with the runtime dependencies at their
 # floors (requirements/py310.txt): `pip install '.[lint]'` there, then the pure and CLI tests and
@@ -113,4 +137,4 @@ stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets:
 
 .PHONY: clean
 clean: ## remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PY310_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PY310_VENV) $(UV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -12,6 +13,7 @@ __all__ = [
     "DEFAULT_FUNCTION_ARN",
     "PARTITION_REGIONS",
     "FakeLambdaContext",
+    "ManualClock",
     "context_in",
     "partition_of",
 ]
@@ -47,8 +49,26 @@ def _log_stream_name() -> str:
 
 
 @dataclass
+class ManualClock:
+    """A monotonic clock that moves only when told: ``clock()`` reads it, ``sleep`` advances it
+    (pass it where the code under test would sleep), so nothing waits on real time."""
+
+    now: float = 0.0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the clock by ``seconds`` at once, and record the pause."""
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@dataclass
 class FakeLambdaContext:
-    """Stands in for the Lambda context; the remaining time counts down from construction."""
+    """Stands in for the Lambda context; the remaining time counts down from construction on
+    ``clock`` (``time.monotonic`` unless a test passes its own, such as ``ManualClock``)."""
 
     function_name: str = DEFAULT_FUNCTION_NAME
     function_version: str = "$LATEST"
@@ -58,14 +78,15 @@ class FakeLambdaContext:
     log_group_name: str = f"/aws/lambda/{DEFAULT_FUNCTION_NAME}"
     log_stream_name: str = field(default_factory=_log_stream_name)
     timeout_seconds: float = 60.0
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
     _deadline: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
+        self._deadline = self.clock() + self.timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds until the deadline (never negative)."""
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self._deadline - self.clock()) * 1000))
 
 
 def context_in(

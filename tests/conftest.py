@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -27,11 +28,33 @@ os.environ.update(
     }
 )
 
+import botocore.loaders  # noqa: E402
+import botocore.session  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from local_aws.lambda_context import FakeLambdaContext  # noqa: E402
 from local_aws.logs_server import LogsServer  # noqa: E402
 from local_aws.response_endpoint import ResponseEndpoint  # noqa: E402
+
+# Every boto3 session (one per CLI run, handler, test client) would parse the same service models
+# again (~0.1 s of CPU per client): the test process shares one botocore loader, and so each
+# parsed model. The product builds one session per process, so nothing it does changes.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: ``dev`` (the default, a quick inner loop) and
+# ``ci`` (thorough and reproducible: Hypothesis' own ci profile with more examples; ``make test``
+# and any run with CI set use it). A test that needs more or fewer examples than the profile scales
+# them with ``tests.support.examples``.
+settings.register_profile(
+    "dev",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=400)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(_PROFILE)
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,11 @@ class AccessDeniedError(AwsError):
     """The caller's credentials may not make the call."""
 
 
+class CredentialsRefusedError(AccessDeniedError):
+    """The service refused the credentials themselves (expired, unknown, mis-signed): refreshing
+    them helps, a grant does not."""
+
+
 class CredentialsError(AwsError):
     """No usable credentials or profile: nothing was called."""
 

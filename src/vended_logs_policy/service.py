@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
-from vended_logs_policy.adapters.retry import REFUSED_CREDENTIAL_CODES
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import Advice, advise, summarise
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
     ConcurrentModificationError,
+    CredentialsRefusedError,
     PolicyError,
     QuotaExceededError,
     RejectedError,
@@ -158,7 +158,7 @@ class PolicyService:
         stored = self.policies.account_policies()
         existed = _named(stored, name) is not None
         reads, writes, replaced = 1, 0, None
-        for rounds in range(1, self.policies.retry.attempts + 1):
+        for rounds in range(1, self.policies.rounds + 1):
             current = _named(stored, name)
             text = None if current is None else current.text
             outcome = merge(name, text, scope, options)
@@ -175,7 +175,7 @@ class PolicyService:
                 )
             self._wait_before_round(name, rounds)
             stored, reads = self.policies.account_policies(), reads + 1  # fresh after the pause
-        raise _kept_changing(name, self.policies.retry.attempts)
+        raise _kept_changing(name, self.policies.rounds)
 
     def audit(self, scope: Scope, options: Options, name: str = DEFAULT_POLICY_NAME) -> Audit:
         """Every account-level policy with its length and what the wildcard would absorb, and
@@ -202,9 +202,9 @@ class PolicyService:
             if text is not None:
                 raise
             raise PolicyQuotaError(name, [p.name for p in stored]) from exc
+        except CredentialsRefusedError:  # a grant would not help
+            raise
         except AccessDeniedError as exc:
-            if exc.code in REFUSED_CREDENTIAL_CODES:  # a grant would not help
-                raise
             raise AccessDeniedError(
                 f"not allowed to write policy {name}: grant logs:PutResourcePolicy to the caller",
                 service="logs",
@@ -218,10 +218,8 @@ class PolicyService:
 
     def _wait_before_round(self, name: str, rounds: int) -> None:
         """Another writer replaced the document after our write: back off, then merge again."""
-        delay = self.policies.retry.backoff(rounds - 1)
-        if delay is None:
+        if not self.policies.pause(rounds):
             raise _kept_changing(name, rounds)
-        self.policies.retry.sleep(delay)
 
 
 def _kept_changing(name: str, rounds: int) -> ConcurrentModificationError:

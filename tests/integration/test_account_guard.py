@@ -187,6 +187,7 @@ def test_policy_that_cannot_fit_is_non_compliant(
     assert stored_text(logs) == before
 
 
+@pytest.mark.wire  # real read timeouts against a hanging endpoint
 def test_throttling_past_the_budget_answers_within_the_bound(
     logs: LogsServer, lambda_context: FakeLambdaContext
 ) -> None:

@@ -11,7 +11,12 @@ from local_aws.logs_server import LogsServer
 from local_aws.product import product_clients
 from vended_logs_policy.adapters.logs import ResourcePolicies
 from vended_logs_policy.adapters.retry import Caller, Retry, pages, translate
-from vended_logs_policy.errors import AccessDeniedError, RejectedError, UnavailableError
+from vended_logs_policy.errors import (
+    AccessDeniedError,
+    CredentialsRefusedError,
+    RejectedError,
+    UnavailableError,
+)
 
 
 def test_a_request_botocore_refuses_is_rejected_at_once_without_a_call(logs: LogsServer) -> None:
@@ -53,5 +58,19 @@ def test_refused_credentials_are_not_told_to_grant_a_permission() -> None:
     error = translate(refused, "logs", "PutResourcePolicy")
     # THEN it says to refresh the credentials, not to grant anything
     assert isinstance(error, AccessDeniedError)
+    assert isinstance(error, CredentialsRefusedError)  # the service lets it through unchanged
     assert "refresh or replace them" in str(error)
     assert "grant" not in str(error)
+
+
+def test_a_denied_call_is_not_a_credentials_refusal() -> None:
+    # GIVEN a permission the caller lacks
+    denied = ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "PutResourcePolicy"
+    )
+    # WHEN it is translated
+    error = translate(denied, "logs", "PutResourcePolicy")
+    # THEN it is access denied, with the grant to add, not a refusal of the credentials
+    assert isinstance(error, AccessDeniedError)
+    assert not isinstance(error, CredentialsRefusedError)
+    assert "grant it to the caller's role" in str(error)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.function.answer import ATTEMPTS, deliver
+
+pytestmark = pytest.mark.wire
 
 BODY = {"Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "p", "Data": {}}
 

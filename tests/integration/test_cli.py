@@ -1,14 +1,12 @@
-"""The real console script, run as a subprocess against moto in server mode over HTTP."""
+"""The CLI, run in-process through ``main`` against moto in server mode over HTTP (a few runs
+are the real console script, as a subprocess)."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,63 +23,7 @@ from local_aws.policies import (
     report_document,
 )
 from local_aws.policies import document as policy_document
-
-SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
-# apply's default backup folder is ./vended-logs-policy-backups: runs happen here, not in the repo.
-SCRATCH = tempfile.TemporaryDirectory(prefix="vlp-cli-")
-
-
-def cli_env(server: LogsServer | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
-    """The console script's environment: dummy credentials, no profile, never real AWS; an
-    empty value in ``env`` leaves that variable out."""
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CONFIG_FILE"
-    }
-    environ |= {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    if server is not None:
-        environ["AWS_ENDPOINT_URL"] = server.url
-    environ |= env or {}
-    return {k: v for k, v in environ.items() if v != ""}
-
-
-def run(
-    *args: str,
-    server: LogsServer | None = None,
-    stdin: str = "",
-    env: dict[str, str] | None = None,
-    cwd: str | Path | None = None,
-    timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script with dummy credentials; never real AWS."""
-    return subprocess.run(
-        [SCRIPT, *args],
-        check=False,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=cli_env(server, env),
-        cwd=cwd or SCRATCH.name,
-        timeout=timeout,
-    )
-
-
-def output(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    """The JSON document a --json run printed."""
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def record(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    """The one target's record of a --json run."""
-    [only] = output(result)["targets"]
-    assert isinstance(only, dict)
-    return only
+from tests.support import record, run, run_script, seed
 
 
 def stored(server: LogsServer, name: str = NAME) -> dict[str, Any] | None:
@@ -91,12 +33,6 @@ def stored(server: LogsServer, name: str = NAME) -> dict[str, Any] | None:
             document: dict[str, Any] = json.loads(item["policyDocument"])
             return document
     return None
-
-
-def seed(server: LogsServer, document: dict[str, Any], name: str = NAME) -> None:
-    logs_client(server, REGION).put_resource_policy(
-        policyName=name, policyDocument=json.dumps(document)
-    )
 
 
 # ---- render (offline) ---------------------------------------------------------------------
@@ -324,6 +260,7 @@ def test_apply_leaves_a_malformed_policy_alone(logs: LogsServer) -> None:
     assert texts == ['{"Statement": 5}']
 
 
+@pytest.mark.wire
 def test_python_dash_m_runs_the_same_cli() -> None:
     # GIVEN the package run as a module, as README says `python -m vended_logs_policy` works
     result = subprocess.run(
@@ -332,7 +269,7 @@ def test_python_dash_m_runs_the_same_cli() -> None:
         check=False, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     # THEN it prints the same compact document the console script prints
-    script = run(
+    script = run_script(
         "render", "--account", ACCOUNT, "--region", REGION, "--no-source-conditions",
         "--input", str(REPORT),
     )  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 from local_aws.iam_auth import authorized_endpoint, operator
 from local_aws.logs_server import LogsServer
@@ -17,8 +16,7 @@ from local_aws.organizations import (
     stored_in,
 )
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.integration.test_cli import output, run, seed
-from tests.integration.test_cli_errors import PREFIX, as_operator
+from tests.support import PREFIX, as_operator, output, run, seed, wait_until
 
 
 def test_accounts_all_plans_every_active_account_and_region(logs: LogsServer) -> None:
@@ -115,29 +113,28 @@ def test_an_account_whose_role_cannot_be_assumed_is_that_targets_error(logs: Log
 
 
 def test_at_most_eight_targets_are_in_flight(logs: LogsServer) -> None:
-    # GIVEN ten regions whose reads are each held for 1.5 s
+    # GIVEN ten regions whose reads are each held at the server until eight reads have arrived
     regions = "af-south-1,ap-east-1,ap-south-1,ca-central-1,eu-north-1,eu-west-1,eu-west-2," \
         "sa-east-1,us-east-1,us-east-2"  # fmt: skip
-    logs.faults.delay("DescribeResourcePolicies", seconds=1.5, times=10)
+    read = "DescribeResourcePolicies"
+    lock = threading.Lock()
+    answered: list[int] = []
     seen: list[int] = []
 
-    def watch() -> None:
-        """Count arrivals from the first one until shortly before the first reads answer."""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not logs.calls_of("DescribeResourcePolicies"):
-            time.sleep(0.01)
-        until = time.monotonic() + 1.2
-        while time.monotonic() < until:
-            seen.append(logs.calls_of("DescribeResourcePolicies"))
-            time.sleep(0.05)
+    def hold_until_eight_arrived(_: dict[str, object]) -> None:
+        """Counts the reads in flight (arrived, not answered) once eight have arrived: a ninth
+        can arrive only if more than eight targets run at once (order, not a clock)."""
+        wait_until(lambda: logs.calls_of(read) >= 8)
+        with lock:
+            seen.append(logs.calls_of(read) - len(answered))
+            answered.append(1)
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
+    logs.hooks.after(read, hold_until_eight_arrived)
     result = run("plan", "--regions", regions, server=logs)
-    watcher.join()
-    # THEN no more than eight reads arrived while the first ones were held, and all ran
+    # THEN no more than eight reads were in flight at once, eight were at the start, and all ran
     assert result.returncode == 2, result.stderr
     assert max(seen) == 8
+    assert len(seen) == 10
     assert result.stdout.splitlines()[-1] == "total: 10 regions, 0 failed, 10 need a change"
 
 

@@ -12,7 +12,7 @@ from local_aws.logs_server import LogsServer
 from local_aws.organizations import close_account, create_organisation
 from local_aws.policies import ACCOUNT
 from local_aws.product import product_clients
-from tests.integration.test_cli_regions import make_state_machine
+from tests.support import make_state_machine
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.adapters.ec2 import Regions
 from vended_logs_policy.adapters.organizations import Organization

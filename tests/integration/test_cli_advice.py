@@ -5,7 +5,7 @@ from __future__ import annotations
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ARN, delivery_statement, document, route53_statement
 from local_aws.product import seed, stored_text
-from tests.integration.test_cli import record, run
+from tests.support import record, run
 from vended_logs_policy.symptoms import QUOTA_EXCEEDED, SIZE_EXCEEDED
 
 WAF = [f"{ARN}:aws-waf-logs-{app}-{n:02d}:*" for app in ("shop", "api") for n in range(20)]

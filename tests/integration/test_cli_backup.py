@@ -12,8 +12,7 @@ import pytest
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, REGION, ROUTE53, report_document
 from local_aws.product import stored_text
-from tests.integration.test_cli import output, record, run, seed
-from tests.integration.test_cli_errors import PREFIX
+from tests.support import PREFIX, output, record, run, seed
 from vended_logs_policy.backup import Backup
 
 FILE_NAME = re.compile(rf"^{ACCOUNT}_{REGION}_{NAME}_\d{{8}}T\d{{12}}Z\.json$")

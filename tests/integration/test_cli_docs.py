@@ -22,8 +22,7 @@ import pytest
 
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ROUTE53, report_document
-from tests.integration.test_cli import output, run, seed
-from tests.integration.test_cli_regions import make_state_machine
+from tests.support import make_state_machine, output, run, seed
 from vended_logs_policy.cli.parser import COMMANDS, UsageError, parse
 
 ROOT = Path(__file__).resolve().parents[2]

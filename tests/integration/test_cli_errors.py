@@ -6,11 +6,8 @@ EC2, Organizations and Step Functions, and from the strict layer's faults for Cl
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,10 +15,17 @@ import pytest
 from local_aws.iam_auth import authorized_endpoint, operator
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.integration.test_cli import output, record, run, seed
-from tests.integration.test_cli_regions import make_state_machine
-
-PREFIX = "vended-logs-policy: error: "
+from tests.support import (
+    PREFIX,
+    as_operator,
+    make_state_machine,
+    output,
+    record,
+    run,
+    run_script,
+    seed,
+    silent_endpoint,
+)
 
 
 def one_error_line(stderr: str) -> str:
@@ -133,11 +137,6 @@ def authorized(logs: LogsServer) -> Iterator[str]:
         yield url
 
 
-def as_operator(url: str, keys: dict[str, str]) -> dict[str, str]:
-    """Environment for the console script as the IAM user ``keys`` against ``url``."""
-    return keys | {"AWS_ENDPOINT_URL": url, "AWS_SESSION_TOKEN": ""}
-
-
 def deny(action: str) -> list[dict[str, Any]]:
     return [
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
@@ -197,47 +196,13 @@ def test_accounts_all_outside_an_organisation_is_one_line(logs: LogsServer) -> N
 # ---- endpoints that cannot be reached or never answer ------------------------------------
 
 
-@contextmanager
-def silent_endpoint() -> Iterator[tuple[str, threading.Event]]:
-    """A loopback socket that accepts connections and never answers; the event is set on the
-    first connection."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    connected = threading.Event()
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            held.append(conn)
-            connected.set()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connected
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        for conn in held:
-            conn.close()
-        listener.close()
-
-
+@pytest.mark.wire
 def test_an_endpoint_that_never_answers_fails_within_30_seconds() -> None:
     # GIVEN an endpoint that accepts and never answers
     with silent_endpoint() as (url, connected):
         started = time.monotonic()
         # WHEN plan runs against it
-        result = run("plan", "--endpoint-url", url, timeout=60)
+        result = run_script("plan", "--endpoint-url", url, timeout=60)
         elapsed = time.monotonic() - started
     # THEN it fails within 30 s (bounded read timeout and attempts), in one line
     assert connected.is_set()

@@ -9,46 +9,23 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+
+import pytest
 
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
 from local_aws.product import stored_policies, stored_text
-from tests.integration.test_cli import SCRIPT, cli_env, seed
-from tests.integration.test_cli_errors import silent_endpoint
+from tests.support import finish, handles, seed, silent_endpoint, start, wait_until
+
+pytestmark = pytest.mark.wire
 
 REGIONS = (
     "ap-south-1", "ca-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "sa-east-1",
     "us-east-1", "us-east-2", "us-west-2",
 )  # fmt: skip
-
-
-def start(*args: str, server: LogsServer | None, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [SCRIPT, *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(server),
-        cwd=cwd,
-    )
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:
-    out, err = process.communicate(timeout=timeout)
-    assert "Traceback" not in err
-    return out, err
 
 
 def test_sigterm_during_apply_reports_written_and_not_started_targets(
@@ -58,7 +35,7 @@ def test_sigterm_during_apply_reports_written_and_not_started_targets(
     logs.faults.delay("PutResourcePolicy", seconds=2, times=8)
     process = start("apply", "--regions", ",".join(REGIONS), "--backup-dir", str(tmp_path),
                     server=logs, cwd=tmp_path)  # fmt: skip
-    wait_for(lambda: logs.calls_of("PutResourcePolicy") == 8)
+    wait_until(lambda: logs.calls_of("PutResourcePolicy") == 8)
     # WHEN SIGTERM arrives while the eight writes are in flight
     process.send_signal(signal.SIGTERM)
     out, err = finish(process)
@@ -93,7 +70,7 @@ def test_ctrl_c_during_apply_writes_nothing_more_and_prints_the_json(
     puts = logs.calls_of("PutResourcePolicy")
     logs.faults.delay("DescribeResourcePolicies", seconds=2)
     process = start("apply", "--json", "--backup-dir", str(tmp_path), server=logs, cwd=tmp_path)
-    wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    wait_until(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
     # WHEN Ctrl-C arrives while the read is in flight
     process.send_signal(signal.SIGINT)
     out, err = finish(process)
@@ -135,7 +112,9 @@ def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:
         process = start("plan", "--endpoint-url", url, server=None, cwd=tmp_path)
         assert connected.wait(30)
         process.send_signal(signal.SIGINT)
-        time.sleep(0.3)
+        assert process.stderr is not None
+        first = process.stderr.readline()  # the first signal is handled: order, not a pause
+        assert first.startswith("vended-logs-policy: interrupted: finishing the calls in flight")
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
         _, err = finish(process)
@@ -148,7 +127,7 @@ def test_ctrl_c_and_sigterm_while_render_waits_for_stdin(tmp_path: Path) -> None
     for number in (signal.SIGINT, signal.SIGTERM):
         process = start("render", "--account", ACCOUNT, "--region", "us-west-2", server=None,
                         cwd=tmp_path)  # fmt: skip
-        time.sleep(1.0)  # the interpreter is up and reading stdin
+        wait_until(partial(handles, process.pid, signal.SIGTERM))  # in main, reading stdin
         process.send_signal(number)
         out, err = finish(process)
         assert process.returncode == 130
@@ -159,7 +138,7 @@ def test_an_interrupted_audit_says_so(logs: LogsServer, tmp_path: Path) -> None:
     # GIVEN audit's first read held (it reads twice: account-level, then per-log-group policies)
     logs.faults.delay("DescribeResourcePolicies", seconds=2)
     process = start("audit", server=logs, cwd=tmp_path)
-    wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    wait_until(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
     # WHEN Ctrl-C arrives THEN the second read is never made
     process.send_signal(signal.SIGINT)
     out, err = finish(process)

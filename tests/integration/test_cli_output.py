@@ -29,8 +29,7 @@ from local_aws.policies import (
     document,
     report_document,
 )
-from tests.integration.test_cli import SCRATCH, SCRIPT, cli_env, output, record, run, seed
-from tests.integration.test_cli_regions import make_state_machine
+from tests.support import SCRATCH, SCRIPT, cli_env, make_state_machine, output, record, run, seed
 
 ENVELOPE = {"version", "command", "exit_code", "interrupted", "targets"}
 
@@ -207,6 +206,7 @@ def test_fail_on_over_broad_grants(
     assert (f"  {NAME}: broad-grant: Sid Open" in text) is not bool(allowed)
 
 
+@pytest.mark.wire
 def test_progress_is_shown_only_on_a_terminal(logs: LogsServer) -> None:
     # GIVEN stderr is a terminal (a pseudo-terminal of 24 x 100 the test reads)
     leader, follower = pty.openpty()

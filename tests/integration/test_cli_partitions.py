@@ -13,8 +13,7 @@ import pytest
 
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, REPORT
-from tests.integration.test_cli import output, record, run
-from tests.integration.test_cli_errors import PREFIX
+from tests.support import PREFIX, output, record, run
 
 
 @pytest.mark.parametrize(
@@ -117,6 +116,7 @@ def test_render_takes_the_partition_from_the_region(region: str, partition: str)
     )
 
 
+@pytest.mark.wire
 def test_render_imports_neither_boto3_nor_botocore() -> None:
     # GIVEN the CLI run as python -m, with every import timed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import boto3
 
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.integration.test_cli import output, record, run, seed
+from tests.support import make_state_machine, output, record, run, seed
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2")
-
-
-def sfn(server: LogsServer, region: str = "us-west-2") -> Any:
-    return boto3.client("stepfunctions", region_name=region, endpoint_url=server.url)
-
-
-def make_state_machine(
-    server: LogsServer, name: str, log_group: str | None, level: str = "ALL"
-) -> None:
-    definition = {"StartAt": "x", "States": {"x": {"Type": "Pass", "End": True}}}
-    config: dict[str, Any] = {"level": level}
-    if log_group is not None:
-        arn = f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:{log_group}:*"
-        config["destinations"] = [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}]
-    sfn(server).create_state_machine(
-        name=name,
-        definition=json.dumps(definition),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/states",
-        loggingConfiguration=config,
-    )
 
 
 def test_plan_and_apply_over_several_regions(logs: LogsServer) -> None:

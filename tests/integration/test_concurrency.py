@@ -19,9 +19,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +31,7 @@ from local_aws.policies import (
     ARN,
     DELIVERY,
     NAME,
-    OUTSIDE,
-    PIPES,
     REGION,
-    ROUTE53,
     SCOPE,
     STATES,
     delivery_statement,
@@ -44,39 +39,18 @@ from local_aws.policies import (
 )
 from local_aws.product import policy_service, seed, stored_document
 from local_aws.response_endpoint import ResponseEndpoint
+from tests.support import as_list, assert_nothing_lost, covered, delivery_resources, once
 from vended_logs_policy.adapters.retry import Retry
-from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.errors import ConcurrentModificationError
 from vended_logs_policy.service import EnsureResult
+
+pytestmark = pytest.mark.wire
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
 SEEDED: dict[str, Any] = seeded_document()
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
-
-
-def delivery_resources(document: dict[str, Any] | None) -> list[str]:
-    if document is None:
-        return []
-    raw = document.get("Statement", [])
-    statements = [raw] if isinstance(raw, dict) else raw
-    return [
-        resource
-        for s in statements
-        if s.get("Effect") == "Allow" and s.get("Principal") == {"Service": DELIVERY}
-        for resource in as_list(s["Resource"])
-    ]
-
-
-def covered(document: dict[str, Any] | None, resource: str) -> bool:
-    """Whether some delivery grant matches the ARN (the service's own check, simplified)."""
-    return any(fnmatchcase(resource, grant) for grant in delivery_resources(document))
 
 
 def read_policy(client: CloudWatchLogsClient, name: str = NAME) -> dict[str, Any] | None:
@@ -152,54 +126,7 @@ def appended(document: dict[str, Any] | None, resource: str) -> dict[str, Any]:
     return result
 
 
-def once(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    """A hook that acts on the first matching call only."""
-    done = threading.Event()
-
-    def hook(request: dict[str, Any]) -> None:
-        if not done.is_set():
-            done.set()
-            fn(request)
-
-    return hook
-
-
-def assert_nothing_lost(document: dict[str, Any] | None, *granted: str) -> None:
-    assert document is not None
-    raw = document["Statement"]
-    assert ROUTE53 in ([raw] if isinstance(raw, dict) else raw), "another principal was dropped"
-    assert OUTSIDE in delivery_resources(document), "a resource outside the prefix was dropped"
-    for resource in granted:
-        assert covered(document, resource), f"{resource} lost"
-
-
 # ---- forced interleavings --------------------------------------------------------------------
-
-
-def test_a_stale_write_right_after_ours_is_caught_and_merged_again(logs: LogsServer) -> None:
-    # GIVEN the report's policy, and another writer that read it before our write and writes
-    # its stale copy right after ours
-    seed(logs, SEEDED)
-    stale = logs_client(logs, REGION, out_of_band=True)
-    logs.hooks.after("PutResourcePolicy", once(lambda _: write_policy(stale, SEEDED)))
-    slept: list[float] = []
-    # WHEN our policy service ensures the wildcard
-    result = policy_service(logs, Retry(sleep=slept.append)).ensure(NAME, SCOPE, Options())
-    # THEN its verify read saw the wildcard gone; after one jittered pause it read again (not
-    # merging what it read before the pause), merged the stale copy and wrote once more
-    assert (result.rounds, result.writes, result.reads) == (2, 2, 4)
-    assert len(slept) == 1
-    assert logs.calls == [
-        "DescribeResourcePolicies",
-        "PutResourcePolicy",
-        "DescribeResourcePolicies",
-        "DescribeResourcePolicies",
-        "PutResourcePolicy",
-        "DescribeResourcePolicies",
-    ]
-    document = stored_document(logs)
-    assert STATES in delivery_resources(document)
-    assert_nothing_lost(document)
 
 
 def test_a_grant_written_during_the_retry_pause_is_kept(logs: LogsServer) -> None:
@@ -257,50 +184,6 @@ def test_the_window_a_grant_between_our_read_and_write_is_overwritten_until_rech
     assert restored == 1
     assert_nothing_lost(stored_document(logs), api, STATES)
     assert policy_service(logs).ensure(NAME, SCOPE, Options()).writes == 0
-
-
-def test_a_writer_that_keeps_undoing_ours_ends_in_a_clear_error(logs: LogsServer) -> None:
-    # GIVEN another writer that puts back its stale copy after every one of our writes
-    seed(logs, SEEDED)
-    stale = logs_client(logs, REGION, out_of_band=True)
-    logs.hooks.after("PutResourcePolicy", lambda _: write_policy(stale, SEEDED))
-    slept: list[float] = []
-    # WHEN our policy service ensures the wildcard
-    with pytest.raises(ConcurrentModificationError) as raised:
-        policy_service(logs, Retry(sleep=slept.append)).ensure(NAME, SCOPE, Options())
-    # THEN it gives up after its retry budget with a reason that says what happened
-    attempts = Retry().attempts
-    assert str(raised.value) == (
-        f"policy {NAME} kept changing under us (another writer?) after {attempts} writes; run again"
-    )
-    assert logs.calls_of("PutResourcePolicy") == attempts
-    assert len(slept) == attempts - 1
-    # AND the other writer's document, whole, is what remains
-    assert stored_document(logs) == SEEDED
-
-
-def test_two_ensures_with_different_prefixes_the_later_stale_one_is_caught(
-    logs: LogsServer,
-) -> None:
-    # GIVEN an ensure for /aws/vendedlogs/pipes/ that read before ours and writes right after
-    seed(logs, SEEDED)
-    other = policy_service(logs)
-
-    def other_ensure_with_a_stale_read(_: dict[str, Any]) -> None:
-        # its merge of the document it read before our write, written now
-        merged = policy.ensure(SEEDED, SCOPE, Options(prefixes=("/aws/vendedlogs/pipes/",)))
-        stale = logs_client(logs, REGION, out_of_band=True)
-        stale.put_resource_policy(policyName=NAME, policyDocument=merged.text)
-
-    logs.hooks.after("PutResourcePolicy", once(other_ensure_with_a_stale_read))
-    # WHEN ours ensures /aws/vendedlogs/states/
-    result = policy_service(logs).ensure(NAME, SCOPE, Options())
-    # THEN ours merged again, so both wildcards are granted
-    assert result.rounds == 2
-    document = stored_document(logs)
-    assert {STATES, PIPES} <= set(delivery_resources(document))
-    assert_nothing_lost(document)
-    assert other.ensure(NAME, SCOPE, Options(prefixes=("/aws/vendedlogs/pipes/",))).writes == 0
 
 
 # ---- free-running writers --------------------------------------------------------------------

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vended_logs_policy.symptoms import SIZE_EXCEEDED
+
+pytestmark = pytest.mark.wire
 
 ROOT = Path(__file__).resolve().parents[2]
 

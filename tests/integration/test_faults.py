@@ -32,13 +32,15 @@ from local_aws.policies import (
     document,
     seeded_document,
 )
-from local_aws.product import answer_of, seed, stored_policies, stored_statements, stored_text
+from local_aws.product import answer_of, seed, stored_statements, stored_text
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 from vended_logs_policy.adapters.clients import Timeouts
 from vended_logs_policy.adapters.retry import Retry
 from vended_logs_policy.function.crhelper_bridge import TIMED_OUT, TIMER_LEAD
 from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import SAFETY_MARGIN
+
+pytestmark = pytest.mark.wire
 
 SEEDED = json.dumps(seeded_document(), separators=(",", ":"))
 READ_TIMEOUT = Timeouts().read
@@ -232,56 +234,6 @@ def test_access_denied_names_the_permission_and_is_not_retried(
     assert logs.calls_of(operation) == 1
     assert backoffs == []
     assert stored_text(logs) == SEEDED
-
-
-OTHER_POLICIES = [
-    "TrustEventsToStoreLogEvent",
-    "route53-query-logging-policy",
-    "OpenSearchServiceLogPublishing",
-    "AWSLogDeliveryWrite-apigateway-prod",
-    "AmazonMQ-general-logs",
-    "es-slow-search-logs",
-    "AppSyncLogsPolicy",
-    "CodeBuildProjectLogs",
-    "IoTCoreLoggingPolicy",
-    "VPCFlowLogsDeliveryPolicy",
-]
-
-
-def test_limit_exceeded_names_the_quota_and_the_others_without_retrying(
-    logs: LogsServer,
-    cfn: ResponseEndpoint,
-    lambda_context: FakeLambdaContext,
-    backoffs: list[float],
-    handler: CustomResourceHandler,
-) -> None:
-    # GIVEN ten other account-level policies (the quota) and none named like ours
-    for other in OTHER_POLICIES:
-        seed(logs, document(ROUTE53), other)
-    # WHEN Create asks for a policy that does not exist yet
-    answer = invoke(handler, cfn, lambda_context)
-    # THEN FAILED, naming the quota and the policies that fill it
-    reason = answer["Reason"]
-    assert answer["Status"] == "FAILED"
-    assert reason.startswith(f"cannot create policy {NAME}: the region already has 10 ")
-    assert "(quota 10)" in reason
-    # AND what to do, then as many whole policy names as fit (none cut), then how many more
-    advice, _, listed = reason.partition("; reuse one as the policy name or delete one: ")
-    assert advice, reason
-    assert listed, reason
-    shown, _, more = listed.partition(" and ")
-    named = shown.split(", ")
-    assert all(other in OTHER_POLICIES for other in named), f"a name was cut: {reason}"
-    assert len(named) >= 3, reason
-    hidden = len(OTHER_POLICIES) - len(named)
-    assert more == (f"{hidden} more" if hidden else "")
-    # AND the write was tried once: a quota is not throttling (botocore's standard mode would
-    # have retried it), and there was nothing to verify
-    assert logs.calls_of("PutResourcePolicy") == 1
-    assert logs.calls_of("DescribeResourcePolicies") == 1
-    assert backoffs == []
-    assert stored_text(logs) is None
-    assert sorted(stored_policies(logs)) == sorted(OTHER_POLICIES)
 
 
 # ---- a result too long for the service -------------------------------------------------------

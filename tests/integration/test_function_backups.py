@@ -19,7 +19,7 @@ from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, REGION, report_document
 from local_aws.product import product_clients, seed, stored_text
 from local_aws.response_endpoint import ResponseEndpoint
-from tests.integration.test_cli import run
+from tests.support import run
 from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, parse
 from vended_logs_policy.function.account_guard import AccountGuardHandler
 from vended_logs_policy.function.answer import deliver

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from importlib.metadata import requires
 
+import pytest
 from packaging.requirements import Requirement
+
+pytestmark = pytest.mark.wire
 
 LAMBDA_ONLY = {"crhelper", "aws-lambda-powertools"}
 

@@ -15,12 +15,9 @@ import pytest
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer, logs_client
-from local_aws.policies import ARN, NAME, REGION, SCOPE, STATES, delivery_statement, document
-from local_aws.product import answer_of, policy_service, seed, stored_policies
+from local_aws.policies import ARN, NAME, REGION, STATES, delivery_statement, document
+from local_aws.product import answer_of, seed, stored_policies
 from local_aws.response_endpoint import ResponseEndpoint
-from vended_logs_policy.adapters.retry import Retry
-from vended_logs_policy.engine.policy import Options
-from vended_logs_policy.errors import RejectedError
 from vended_logs_policy.function.custom_resource import CustomResourceHandler
 
 OTHERS = [f"other-service-{n}" for n in range(8)]
@@ -139,76 +136,3 @@ def test_creating_the_tenth_policy_reads_every_page_first(
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert logs.calls == [READ] * 5 + ["PutResourcePolicy"] + [READ] * 5
     assert len(stored_policies(logs)) == 10
-
-
-def test_adapter_pages_of_one_return_every_policy_in_service_order(
-    logs: LogsServer,
-) -> None:
-    # GIVEN ten policies and a service that answers one per page
-    logs.rules.max_page_size = 1
-    seed_others(logs, [*OTHERS, "other-service-8"], target_resource=STATES)
-    # WHEN the adapter lists the account-level policies
-    found = policy_service(logs).policies.account_policies()
-    # THEN all ten, in the service's order, in ten calls
-    assert [p.name for p in found] == list(stored_policies(logs))
-    assert len(found) == 10
-    assert logs.calls == [READ] * 10
-
-
-def test_a_page_throttled_midway_is_retried_and_none_is_lost(logs: LogsServer) -> None:
-    # GIVEN pages of two, and the third page's first attempt throttled
-    logs.rules.max_page_size = PAGE
-    seed_others(logs, OTHERS, target_resource=STATES)
-    reads: list[dict[str, Any]] = []
-
-    def throttle_the_third_page(request: dict[str, Any]) -> None:
-        reads.append(request)
-        if len(reads) == 2:
-            logs.faults.fail(READ, code="ThrottlingException")
-
-    logs.hooks.after(READ, throttle_the_third_page)
-    slept: list[float] = []
-    # WHEN the adapter lists them
-    found = policy_service(logs, Retry(sleep=slept.append)).policies.account_policies()
-    # THEN every policy, once: the throttled page was asked again with the same token
-    assert sorted(p.name for p in found) == sorted([*OTHERS, NAME])
-    assert len(found) == 9
-    assert len(slept) == 1
-    sent = tokens(logs)
-    assert len(sent) == 6
-    assert sent[2] == sent[3] is not None  # the same page, asked twice
-    assert [c.status for c in logs.recorded(READ)] == [200, 200, 400, 200, 200, 200]
-
-
-def test_an_unknown_token_is_a_clear_error_not_a_partial_list(logs: LogsServer) -> None:
-    # GIVEN pages of two, and a service that forgets the token of the second page
-    logs.rules.max_page_size = PAGE
-    seed_others(logs, OTHERS, target_resource=STATES)
-    logs.hooks.after(
-        READ,
-        lambda _: logs.faults.fail(
-            READ, code="InvalidParameterException", message="The specified nextToken is invalid."
-        ),
-    )
-    # WHEN the adapter lists them
-    with pytest.raises(RejectedError) as raised:
-        policy_service(logs).policies.account_policies()
-    # THEN the listing fails as a whole (no partial list that would miss our policy)
-    assert raised.value.code == "InvalidParameterException"
-    assert str(raised.value) == (
-        "CloudWatch Logs DescribeResourcePolicies failed: InvalidParameterException: "
-        "The specified nextToken is invalid."
-    )
-    assert logs.calls == [READ, READ]
-
-
-def test_ensure_through_the_service_counts_pages_in_its_result(logs: LogsServer) -> None:
-    # GIVEN nine policies in pages of two, ours without the wildcard last
-    logs.rules.max_page_size = PAGE
-    seed_others(logs, OTHERS, target_resource=f"{ARN}:/x:*")
-    # WHEN the service ensures the wildcard
-    result = policy_service(logs).ensure(NAME, SCOPE, Options())
-    # THEN one round: one listing, one write, one verifying listing (five pages each)
-    assert (result.rounds, result.writes, result.reads, result.existed) == (1, 1, 2, True)
-    assert logs.calls_of(READ) == 10
-    assert STATES in stored_policies(logs)[NAME]

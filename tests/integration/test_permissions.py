@@ -38,6 +38,7 @@ from local_aws.policies import NAME, REPORT, report_document
 from local_aws.policy_docs import Policy, actions_of, merged, policy_blocks, without
 from local_aws.product import answer_of
 from local_aws.response_endpoint import ResponseEndpoint
+from tests.support import CI_COMMAND
 from tests.template import _tools as template_tools
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.cli import main
@@ -50,7 +51,6 @@ ERROR: Final = "vended-logs-policy: error: "
 ROLE: Final = "OrganizationAccountAccessRole"
 OTHER: Final = "OtherDeliveryPolicy"
 MANAGEMENT_PLACEHOLDER: Final = "111122223333"
-CI_COMMAND: Final = "vended-logs-policy audit --fail-on over-limit,near-limit --regions all --json"
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

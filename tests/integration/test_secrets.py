@@ -38,6 +38,8 @@ from vended_logs_policy.function.custom_resource import CustomResourceHandler, l
 from vended_logs_policy.function.runtime import Runtime
 from vended_logs_policy.function.watch import WatchHandler
 
+pytestmark = pytest.mark.wire
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -18,6 +18,8 @@ from local_aws.logs_server import LogsServer, ServiceRules, logs_client, sts_cli
 from local_aws.policies import ARN, NAME, delivery_statement
 from local_aws.policies import document as policy_document
 
+pytestmark = pytest.mark.wire
+
 
 def document(resource: str = f"{ARN}:/a:*") -> str:
     return json.dumps(

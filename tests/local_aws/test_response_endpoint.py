@@ -15,6 +15,8 @@ from crhelper.utils import _send_response  # type: ignore[attr-defined]  # stub 
 
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
 
+pytestmark = pytest.mark.wire
+
 
 def body(request_id: str, reason: str = "") -> dict[str, Any]:
     return {

@@ -12,7 +12,7 @@ from typing import Any, Final
 import pytest
 
 from local_aws.policy_docs import ROOT, merged, policy_blocks
-from tests.integration.test_permissions import CI_COMMAND
+from tests.support import CI_COMMAND
 
 from . import _tools as tools
 

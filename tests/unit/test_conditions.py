@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vended_logs_policy.engine.causes import CauseKind
@@ -176,7 +176,6 @@ entries = st.dictionaries(
 any_conditions = st.one_of(conditions, entries)
 
 
-@settings(max_examples=400, deadline=None)
 @given(grant=any_conditions, wildcard_conditions=any_conditions, source=st.booleans())
 def test_may_absorb_never_narrows_but_to_the_pair(
     grant: dict[str, Any] | None, wildcard_conditions: dict[str, Any] | None, source: bool
@@ -214,7 +213,6 @@ def respelt(condition: dict[str, Any], seed: int) -> dict[str, Any]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
 @given(condition=entries, seed=st.integers(0, 1000), source=st.booleans())
 def test_spelling_does_not_change_what_moves(
     condition: dict[str, Any], seed: int, source: bool
@@ -230,7 +228,6 @@ def test_spelling_does_not_change_what_moves(
     assert [c.kind for c in outcomes[0].causes] == [c.kind for c in outcomes[1].causes]
 
 
-@settings(max_examples=300, deadline=None)
 @given(condition=entries)
 def test_removing_the_blocking_conditions_lets_the_grant_move(condition: dict[str, Any]) -> None:
     # Given a grant under the prefix with any conditions

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
+from tests.support import examples
 from vended_logs_policy.engine.causes import CauseKind
 from vended_logs_policy.engine.conditions import Condition
 from vended_logs_policy.engine.explain import (
@@ -384,7 +385,7 @@ def test_summaries_of_every_kind() -> None:
 # --- properties --------------------------------------------------------------------------------
 
 
-@settings(max_examples=100, deadline=None)
+@examples(0.25)  # each example ensures once per advised prefix: costly
 @given(document=documents(), opts=options)
 def test_advice_is_computed_and_true(document: dict[str, Any], opts: Options) -> None:
     # Given any document and options

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from functools import cache
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support import examples
 from vended_logs_policy.engine.glob import covers, covers_arn, covers_segmentwise, matches
 
 WILDCARDS = "*?"
@@ -149,7 +150,7 @@ def pattern_and_instance(draw: st.DrawFn) -> tuple[str, str]:
     return pattern, "".join(filled)
 
 
-@settings(max_examples=600, deadline=None)
+@examples(1.5)  # hunts rare counterexamples
 @given(general=glob_text, specific_and_instance=pattern_and_instance())
 def test_covers_soundness_on_instances(
     general: str, specific_and_instance: tuple[str, str]
@@ -163,7 +164,6 @@ def test_covers_soundness_on_instances(
         assert reference(general).fullmatch(instance), (general, specific, instance)
 
 
-@settings(max_examples=400, deadline=None)
 @given(pattern=st.text(max_size=10), value=st.text(max_size=10))
 def test_matches_agrees_with_regular_expressions(pattern: str, value: str) -> None:
     # Given any pattern and any value (NUL, newlines and wildcard characters included)
@@ -172,7 +172,6 @@ def test_matches_agrees_with_regular_expressions(pattern: str, value: str) -> No
     assert matches(pattern, value) == bool(reference(pattern).fullmatch(value))
 
 
-@settings(max_examples=300, deadline=None)
 @given(pattern=glob_text, value=st.text(alphabet="ab:c*?", max_size=8))
 def test_matches_agrees_with_regular_expressions_on_dense_input(pattern: str, value: str) -> None:
     # Given a pattern and a value over a small alphabet, so that matches are frequent
@@ -184,7 +183,6 @@ def test_matches_agrees_with_regular_expressions_on_dense_input(pattern: str, va
 literal_text = st.text(max_size=10).filter(lambda s: not any(c in WILDCARDS for c in s))
 
 
-@settings(max_examples=300, deadline=None)
 @given(general=st.text(alphabet="ab:" + WILDCARDS, max_size=6), specific=literal_text)
 def test_covers_equals_matches_for_literal_strings(general: str, specific: str) -> None:
     # Given a covered pattern without wildcards (one literal string)
@@ -193,7 +191,6 @@ def test_covers_equals_matches_for_literal_strings(general: str, specific: str) 
     assert covers(general, specific) == matches(general, specific)
 
 
-@settings(max_examples=300, deadline=None)
 @given(general=st.text(max_size=8), specific=st.text(max_size=8).filter(lambda s: "*" not in s))
 def test_covers_equals_matches_for_arbitrary_literals(general: str, specific: str) -> None:
     # Given any general pattern and a specific one whose only wildcards may be "?"
@@ -205,7 +202,6 @@ def test_covers_equals_matches_for_arbitrary_literals(general: str, specific: st
         assert matches(general, specific.replace("?", "\U0001f600"))
 
 
-@settings(max_examples=300, deadline=None)
 @given(pattern=st.text(max_size=12))
 def test_every_pattern_covers_itself_and_star_covers_it(pattern: str) -> None:
     # Given any pattern
@@ -217,7 +213,6 @@ def test_every_pattern_covers_itself_and_star_covers_it(pattern: str) -> None:
     assert matches(pattern, pattern)
 
 
-@settings(max_examples=200, deadline=None)
 @given(pattern=st.text(alphabet="ab:" + WILDCARDS, max_size=6))
 def test_a_pattern_with_a_literal_never_covers_star(pattern: str) -> None:
     # Given a pattern that holds a literal character
@@ -362,7 +357,7 @@ def segment_instance(draw: st.DrawFn) -> tuple[str, str]:
     return pattern, "".join(filled)
 
 
-@settings(max_examples=800, deadline=None)
+@examples(2)  # hunts rare counterexamples
 @given(general=arn_text, specific_and_instance=segment_instance())
 def test_covers_arn_soundness_on_segment_instances(
     general: str, specific_and_instance: tuple[str, str]
@@ -376,7 +371,6 @@ def test_covers_arn_soundness_on_segment_instances(
         assert segment_reference(general).fullmatch(instance), (general, specific, instance)
 
 
-@settings(max_examples=400, deadline=None)
 @given(general=arn_text, specific_and_instance=pattern_and_instance())
 def test_covers_arn_soundness_on_whole_instances(
     general: str, specific_and_instance: tuple[str, str]
@@ -389,7 +383,6 @@ def test_covers_arn_soundness_on_whole_instances(
         assert reference(general).fullmatch(instance), (general, specific, instance)
 
 
-@settings(max_examples=300, deadline=None)
 @given(general=st.text(max_size=10), specific=st.text(max_size=10))
 def test_covers_arn_on_any_text(general: str, specific: str) -> None:
     # Given any two patterns (NUL, newlines and other odd characters included)

@@ -926,3 +926,21 @@ def test_a_wildcard_granted_beside_another_principal_is_the_grant_not_a_cause() 
     # Then nothing changes and no cause is given for the grant itself
     assert outcome.changed is False
     assert outcome.causes == ()
+
+
+def test_a_grant_shared_with_other_principals_anchors_without_a_cause() -> None:
+    # Given the wildcard granted in a statement that also names another service's principal
+    shared = {
+        "Effect": "Allow",
+        "Principal": {"Service": [DELIVERY, "es.amazonaws.com"]},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": WILDCARD,
+    }
+    # When it is ensured, with compaction on or off
+    for compact in (True, False):
+        outcome = ensure(
+            {"Statement": [shared]}, SCOPE, Options(source_conditions=False, compact=compact)
+        )
+        # Then the grant is kept as it is and is not explained as a resource that stays
+        assert outcome.document == {"Statement": [shared]}
+        assert outcome.causes == ()

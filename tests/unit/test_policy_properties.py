@@ -12,9 +12,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support import examples
 from vended_logs_policy.engine.causes import CauseKind
 from vended_logs_policy.engine.policy import (
     Options,
@@ -290,7 +291,6 @@ def check_outcome(document: Document, options: Options, outcome: Outcome) -> Non
 # --- properties --------------------------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None)
 @given(document=documents(), options=options)
 def test_ensure_keeps_every_rule(document: Document, options: Options) -> None:
     # Given any policy document and options
@@ -302,7 +302,6 @@ def test_ensure_keeps_every_rule(document: Document, options: Options) -> None:
     check_outcome(document, options, outcome)
 
 
-@settings(max_examples=300, deadline=None)
 @given(document=documents(), options=options)
 def test_ensure_is_idempotent(document: Document, options: Options) -> None:
     # Given any document, ensured once
@@ -316,7 +315,6 @@ def test_ensure_is_idempotent(document: Document, options: Options) -> None:
         assert second.added_resources == second.removed_resources == ()
 
 
-@settings(max_examples=200, deadline=None)
 @given(document=documents(), options=options)
 def test_ensure_is_deterministic(document: Document, options: Options) -> None:
     # Given the same document three times: as is, a deep copy, and parsed from its JSON text
@@ -327,7 +325,6 @@ def test_ensure_is_deterministic(document: Document, options: Options) -> None:
     assert len(texts) == 1
 
 
-@settings(max_examples=200, deadline=None)
 @given(document=documents(), options=options)
 def test_no_compact_removes_nothing(document: Document, options: Options) -> None:
     # Given any document
@@ -347,7 +344,7 @@ def test_no_compact_removes_nothing(document: Document, options: Options) -> Non
     )
 
 
-@settings(max_examples=60, deadline=None)
+@examples(0.15)  # each example grows a policy past 5120
 @given(document=grown_report_documents(), source_conditions=st.booleans())
 def test_compaction_shrinks_the_grown_report_below_the_limit(
     document: Document, source_conditions: bool
@@ -368,7 +365,6 @@ def test_compaction_shrinks_the_grown_report_below_the_limit(
         assert outcome.length < outcome.before_length
 
 
-@settings(max_examples=300, deadline=None)
 @given(document=loose_documents, options=options)
 def test_any_json_document_is_edited_or_rejected(document: Document, options: Options) -> None:
     # Given a JSON object whose statements may hold values of any type
@@ -388,7 +384,6 @@ def test_any_json_document_is_edited_or_rejected(document: Document, options: Op
     outcome.text.encode("utf-8")
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     document=documents(),
     options=options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vended_logs_policy.engine.policy import Options
@@ -284,7 +284,6 @@ def odd_digits(value: Any) -> bool:
     return isinstance(value, str) and any(c.isdigit() and not c.isdecimal() for c in value)
 
 
-@settings(max_examples=400, deadline=None)
 @given(
     name=st.sampled_from(NAMES),
     value=json_values.filter(lambda v: not odd_digits(v)),
@@ -306,7 +305,6 @@ def test_any_value_gives_properties_or_property_error(name: str, value: Any) -> 
     assert isinstance(result.options.compact, bool)
 
 
-@settings(max_examples=200, deadline=None)
 @given(name=st.sampled_from(BOOLEANS), value=json_values)
 def test_booleans_accept_exactly_true_and_false(name: str, value: Any) -> None:
     # Given any JSON-like value for a boolean property
@@ -325,7 +323,6 @@ def test_booleans_accept_exactly_true_and_false(name: str, value: Any) -> None:
         assert got is expected
 
 
-@settings(max_examples=200, deadline=None)
 @given(value=st.integers(-10_000, 10_000) | st.integers(-10_000, 10_000).map(str))
 def test_service_timeout_accepts_exactly_1_to_3600(value: int | str) -> None:
     # Given a whole number, as a number or as a string

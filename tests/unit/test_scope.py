@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.loaders import Loader
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vended_logs_policy.engine.policy import Options, Scope, check_prefix, ensure
@@ -106,7 +106,6 @@ def test_scope_accepts_named_regions(partition: str, region: str) -> None:
 log_group_names = st.text(alphabet="abcXYZ019._-/#", min_size=1, max_size=40)
 
 
-@settings(max_examples=200, deadline=None)
 @given(prefix=log_group_names)
 def test_every_log_group_name_prefix_is_accepted_but_a_bare_slash(prefix: str) -> None:
     # Given any log group name prefix (letters, digits and _ - / . #; '/' first or not)
@@ -120,7 +119,6 @@ def test_every_log_group_name_prefix_is_accepted_but_a_bare_slash(prefix: str) -
         assert Options(prefixes=(prefix,)).prefixes == (prefix,)
 
 
-@settings(max_examples=200, deadline=None)
 @given(prefix=st.text(max_size=20))
 def test_a_prefix_is_accepted_exactly_when_it_is_a_log_group_name(prefix: str) -> None:
     # Given any text

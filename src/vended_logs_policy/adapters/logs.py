@@ -78,6 +78,15 @@ class ResourcePolicies:
         """The retry budget every call of this adapter draws on."""
         return self._call.retry
 
+    @property
+    def rounds(self) -> int:
+        """How many read-merge-write rounds the retry budget allows a caller."""
+        return self._call.retry.attempts
+
+    def pause(self, rounds: int) -> bool:
+        """Back off after ``rounds`` rounds before another; False when the budget is spent."""
+        return self._call.retry.pause(rounds - 1)
+
     def describe(
         self, scope: PolicyScope = "ACCOUNT", resource_arn: str | None = None
     ) -> list[dict[str, Any]]:

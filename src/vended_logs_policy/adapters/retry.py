@@ -31,6 +31,7 @@ from vended_logs_policy.errors import (
     AccessDeniedError,
     AwsError,
     CredentialsError,
+    CredentialsRefusedError,
     DeadlineExceededError,
     QuotaExceededError,
     RejectedError,
@@ -102,6 +103,14 @@ class Retry:
         """The wall-clock bound of one attempt: ``call_seconds`` (0: none), within the deadline."""
         return min(self.call_seconds or math.inf, max(0.0, self.time_left()))
 
+    def pause(self, attempt: int) -> bool:
+        """Wait before attempt ``attempt + 1``; False (no wait) when the budget is spent."""
+        delay = self.backoff(attempt)
+        if delay is None:
+            return False
+        self.sleep(delay)
+        return True
+
     def can_call(self) -> bool:
         """Whether one more call fits before the deadline."""
         return self.call_seconds < self.time_left()
@@ -130,12 +139,14 @@ def translate(exc: ClientError, service: str, operation: str, title: str = "") -
     """The package's error for a final ClientError, naming the call and what to do."""
     code = error_code(exc)
     if code in ACCESS_DENIED_CODES or _status(exc) == 403:  # 403: some services send no code
+        refused = code in REFUSED_CREDENTIAL_CODES
         fix = (
             f"the caller's credentials were refused ({code}): refresh or replace them"
-            if code in REFUSED_CREDENTIAL_CODES
+            if refused
             else "grant it to the caller's role"
         )
-        return AccessDeniedError(
+        denied = CredentialsRefusedError if refused else AccessDeniedError
+        return denied(
             f"not allowed to call {service}:{operation}: {fix}",
             service=service,
             operation=operation,

@@ -438,7 +438,7 @@ class _Sweep:
 
     def _statement_causes(self, view: _View) -> list[Cause]:
         kind = _statement_kind(view)
-        return [
+        return [  # an anchor is the grant itself: nothing to explain
             self._cause(view, resource, kind)
             for position, resource in enumerate(view.listed())
             if self.context.in_scope(resource) and (view.index, position) not in self.positions

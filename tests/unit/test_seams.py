@@ -1,0 +1,57 @@
+"""Layer seams: the service reaches the adapters only through their public interface."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from vended_logs_policy import service
+from vended_logs_policy.adapters.retry import Retry
+
+
+def _tree() -> ast.Module:
+    return ast.parse(Path(service.__file__).read_text(encoding="utf-8"))
+
+
+def test_the_service_imports_nothing_from_the_retry_internals() -> None:
+    # Given the service module's source
+    imported = {node.module for node in ast.walk(_tree()) if isinstance(node, ast.ImportFrom)} | {
+        alias.name
+        for node in ast.walk(_tree())
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    # Then it imports neither the retry module nor botocore (credential refusals are an error class)
+    assert not any(name and name.endswith("adapters.retry") for name in imported)
+    assert not any(name and name.startswith(("botocore", "boto3")) for name in imported)
+
+
+def test_the_service_does_not_reach_into_a_retry_budget() -> None:
+    # Given the service module's source
+    # Then no attribute named retry is read (it asks the adapter for rounds and pauses)
+    assert not [
+        node.lineno
+        for node in ast.walk(_tree())
+        if isinstance(node, ast.Attribute) and node.attr == "retry"
+    ]
+
+
+def test_a_pause_waits_the_backoff_until_the_budget_is_spent() -> None:
+    # Given a budget of three attempts with a fixed jitter and recorded sleeps
+    slept: list[float] = []
+    retry = Retry(attempts=3, base_delay=1.0, sleep=slept.append, rng=lambda: 0.5)
+    # When paused after each attempt
+    paused = [retry.pause(attempt) for attempt in range(3)]
+    # Then the first two wait their full-jitter delays and the last finds the budget spent
+    assert paused == [True, True, False]
+    assert slept == [0.5, 1.0]
+
+
+def test_a_pause_past_the_deadline_does_not_wait() -> None:
+    # Given a budget whose deadline leaves less time than one call takes
+    slept: list[float] = []
+    retry = Retry(call_seconds=5.0, time_left=lambda: 1.0, sleep=slept.append, rng=lambda: 0.5)
+    # When paused
+    # Then it declines without sleeping
+    assert retry.pause(0) is False
+    assert slept == []
