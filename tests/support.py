@@ -90,6 +90,17 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+@contextlib.contextmanager
+def working_folder(path: str | Path) -> Iterator[None]:
+    """The working folder is ``path`` inside (contextlib.chdir is Python 3.11+: make py310)."""
+    saved = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
 def run(
     *args: str,
     server: LogsServer | None = None,
@@ -104,7 +115,7 @@ def run(
 
     del timeout  # in-process: a hang shows as a hang, there is no child to kill
     out, err = io.StringIO(), io.StringIO()
-    with environment(cli_env(server, env)), contextlib.chdir(cwd or SCRATCH.name):
+    with environment(cli_env(server, env)), working_folder(cwd or SCRATCH.name):
         code = main(list(args), io.StringIO(stdin), out, err)
     return subprocess.CompletedProcess([SCRIPT, *args], code, out.getvalue(), err.getvalue())
 
