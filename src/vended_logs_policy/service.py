@@ -14,7 +14,7 @@ rather than merging what it read before it (docs/reliability.md has the measured
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
@@ -241,9 +241,12 @@ def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcom
     """The engine's outcome for a stored text (None: no such policy yet)."""
     try:
         document = None if text is None else policy.parse_document(text)
-        return policy.ensure(document, scope, options)
+        outcome = policy.ensure(document, scope, options)
     except PolicyError as exc:
         raise PolicyError(f"policy {name} left unchanged: {_clipped(str(exc))}") from exc
+    # The length the service counts is the stored text's, whatever its spacing (the engine's
+    # figure is of the canonical compact rendering): every command reports the stored one.
+    return outcome if text is None else replace(outcome, before_length=len(text))
 
 
 def _clipped(detail: str, limit: int = 200) -> str:

@@ -137,8 +137,11 @@ def test_plan_apply_plan_on_an_empty_account(logs: LogsServer) -> None:
     # GIVEN an account without resource policies
     # WHEN plan runs
     first = run("plan", server=logs)
-    # THEN it exits 2 (a write is needed) and wrote nothing
-    assert first.returncode == 2, first.stderr
+    # THEN it says there is no policy yet (exit 0: no drift to report) and wrote nothing; with
+    # --fail-on no-policy the same exits 2
+    assert first.returncode == 0, first.stderr
+    assert "no policy yet (apply would create it: 419 characters)" in first.stdout
+    assert run("plan", "--fail-on", "no-policy", server=logs).returncode == 2
     assert stored(logs) is None
     # WHEN apply runs
     applied = run("apply", server=logs)
@@ -187,11 +190,13 @@ def test_apply_keeps_another_services_grant(logs: LogsServer) -> None:
 def test_plan_json_names_region_account_and_lengths(logs: LogsServer) -> None:
     seed(logs, report_document())
     result = run("plan", "--json", "--region", "eu-west-1", server=logs)
-    # the seed is in us-west-2, so eu-west-1 has nothing yet
-    assert result.returncode == 2, result.stderr
+    # the seed is in us-west-2, so eu-west-1 has nothing yet: reported as such, exit 0
+    assert result.returncode == 0, result.stderr
     data = record(result)
     assert (data["region"], data["account"], data["exists"]) == ("eu-west-1", ACCOUNT, False)
-    assert data["status"] == "change_needed"
+    assert data["status"] == "no_policy"
+    assert data["findings"] == ["no-policy"]
+    assert data["changed"] is True
     assert data["before"] is None
     assert data["after"]["Statement"][0]["Resource"] == [data["added"][0]]
     assert data["length_after"] > 0

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from local_aws.logs_server import LogsServer
+from local_aws.logs_server import LogsServer, logs_client
+from local_aws.policies import ACCOUNT, NAME, REGION, report_document
+from tests.support import seed
 from vended_logs_policy.cli import main
 from vended_logs_policy.cli.parser import COMMANDS
 
@@ -29,10 +31,10 @@ def test_regions_alone_needs_no_configured_region(
     # When plan runs over two listed regions
     code, out, err = cli("plan", "--regions", "eu-west-1,us-east-1", "--json")
     # Then it runs in both (the first listed is the home for the calls that need one)
-    assert code == 2, err
+    assert code == 0, err
     targets = json.loads(out)["targets"]
     assert sorted(t["region"] for t in targets) == ["eu-west-1", "us-east-1"]
-    assert {t["status"] for t in targets} == {"change_needed"}
+    assert {t["status"] for t in targets} == {"no_policy"}
 
 
 def test_regions_all_still_needs_a_home_region(
@@ -146,3 +148,37 @@ def test_render_warns_when_the_result_is_over_the_limit() -> None:
     length = len(out.strip())
     assert length > 5120
     assert f"warning: the result is {length} characters, over the classic limit of 5120" in err
+
+
+def test_a_region_without_the_policy_is_not_a_change_unless_asked(logs: LogsServer) -> None:
+    # Given the policy in us-west-2 only (needing a change there), none in eu-west-1
+    seed(logs, report_document())
+    # When plan runs over both
+    code, out, err = cli("plan", "--regions", "us-west-2,eu-west-1")
+    # Then the region without the policy is said as such, apart from the change, and only the
+    # change makes the run exit 2
+    assert code == 2, err
+    assert f"{ACCOUNT} eu-west-1: {NAME}: no policy yet (apply would create it: " in out
+    assert f"{ACCOUNT} us-west-2: {NAME}: change needed (" in out
+    assert out.splitlines()[-1] == (
+        "total: 2 regions, 0 failed, 1 need a change, 1 without the policy"
+    )
+    # And with --fail-on no-policy, a region without it fails the drift check alone
+    code, out, _ = cli("plan", "--region", "eu-west-1", "--fail-on", "no-policy", "--json")
+    [target] = json.loads(out)["targets"]
+    assert code == 2
+    assert (target["status"], target["failing"]) == ("findings", ["no-policy"])
+
+
+def test_plan_reports_the_length_the_service_counts(logs: LogsServer) -> None:
+    # Given a policy stored pretty-printed (as `aws logs put-resource-policy` with a file leaves it)
+    text = json.dumps(report_document(), indent=2) + "\n"
+    logs_client(logs, REGION).put_resource_policy(policyName=NAME, policyDocument=text)
+    # When plan and audit read it
+    _, planned, _ = cli("plan", "--json")
+    _, audited, _ = cli("audit", "--json")
+    # Then both report the stored text's length, as the service counts it
+    [plan_record] = json.loads(planned)["targets"]
+    [audit_record] = json.loads(audited)["targets"]
+    assert plan_record["length_before"] == len(text)
+    assert audit_record["policies"][0]["length"] == len(text)

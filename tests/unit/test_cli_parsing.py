@@ -58,13 +58,17 @@ def test_fail_on_and_role_names() -> None:
 
 
 def test_grant_findings_options() -> None:
-    # plan takes only the grant findings; audit takes every finding; both take --allowed-prefix
-    assert values.grant_fail_on("broad-grant,unconditional-grant") == {
+    # plan takes no-policy and the grant findings; audit takes every finding of its own; both
+    # take --allowed-prefix
+    assert values.plan_fail_on("broad-grant,unconditional-grant,no-policy") == {
         "broad-grant",
         "unconditional-grant",
+        "no-policy",
     }
-    with pytest.raises(InvalidInputError, match="choose from unconditional-grant, broad-grant"):
-        values.grant_fail_on("near-limit")
+    with pytest.raises(
+        InvalidInputError, match="choose from no-policy, unconditional-grant, broad-grant"
+    ):
+        values.plan_fail_on("near-limit")
     assert values.fail_on("broad-grant") == {"broad-grant"}
     args = parse(["plan", "--fail-on", "broad-grant", "--allowed-prefix", "aws-waf-logs-"])
     assert (args.fail_on, args.allowed_prefixes) == ({"broad-grant"}, ["aws-waf-logs-"])

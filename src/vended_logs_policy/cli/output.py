@@ -78,6 +78,8 @@ def total_line(command: str, results: Sequence[TargetResult]) -> str:
     counted = COUNTED.get(command)
     if counted is not None:
         parts.append(f"{_count(results, counted[0])} {counted[1]}")
+    if _count(results, Status.NO_POLICY):
+        parts.append(f"{_count(results, Status.NO_POLICY)} without the policy")
     return ", ".join([*parts, *_stopped(results)])
 
 

@@ -124,10 +124,11 @@ def _plan(sub: Any) -> None:
     _grant_findings(plan)
     plan.add_argument(
         "--fail-on",
-        type=_checked(values.grant_fail_on),
+        type=_checked(values.plan_fail_on),
         default=frozenset(),
         metavar="FINDINGS",
-        help="also exit 2 when one of these comma-separated findings is present in the policy "
+        help="exit 2 when one of these comma-separated findings is present: no-policy (the "
+        "region holds no such policy yet; reported, exit 0, unless named here), or in the policy "
         f"apply would leave: {', '.join(values.GRANT_FINDINGS)}",
     )
 

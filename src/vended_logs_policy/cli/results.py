@@ -20,6 +20,7 @@ class Status(StrEnum):
 
     COMPLIANT = "compliant"  # plan: nothing to change
     CHANGE_NEEDED = "change_needed"  # plan: a write is needed
+    NO_POLICY = "no_policy"  # plan: the region holds no such policy yet (apply would create it)
     WRITTEN = "written"  # apply wrote
     UNCHANGED = "unchanged"  # apply or restore: nothing to write
     OK = "ok"  # audit: no --fail-on finding

@@ -27,6 +27,8 @@ FAIL_ON: Final = (
     "broad-grant",
 )
 GRANT_FINDINGS: Final = ("unconditional-grant", "broad-grant")
+NO_POLICY: Final = "no-policy"  # plan: the region holds no such policy yet
+PLAN_FINDINGS: Final = (NO_POLICY, *GRANT_FINDINGS)
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,9 @@ def fail_on(value: str, choices: tuple[str, ...] = FAIL_ON) -> frozenset[str]:
     return frozenset(items)
 
 
-def grant_fail_on(value: str) -> frozenset[str]:
-    """``plan --fail-on``: a comma-separated subset of the grant findings."""
-    return fail_on(value, GRANT_FINDINGS)
+def plan_fail_on(value: str) -> frozenset[str]:
+    """``plan --fail-on``: a comma-separated subset of plan's findings (no policy, grants)."""
+    return fail_on(value, PLAN_FINDINGS)
 
 
 def role_name(value: str) -> str:

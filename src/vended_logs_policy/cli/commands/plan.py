@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vended_logs_policy.backup import Backup
-from vended_logs_policy.cli import grants
+from vended_logs_policy.cli import grants, values
 from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
@@ -70,6 +70,18 @@ def _backup(target: Target, name: str, existed: bool, text: str | None) -> dict[
     return found.as_json()
 
 
+def _verdict(name: str, existed: bool, outcome: Outcome) -> tuple[str, Status, int]:
+    """The summary, status and exit code before ``--fail-on``: a region without the policy is
+    said as such (apply would create it), apart from a change to a stored one."""
+    if not existed:
+        summary = f"{name}: no policy yet (apply would create it: {outcome.length} characters)"
+        return summary, Status.NO_POLICY, EXIT_OK
+    if outcome.changed:
+        summary = f"{name}: change needed ({outcome.before_length} -> {outcome.length} characters)"
+        return summary, Status.CHANGE_NEEDED, EXIT_CHANGES
+    return f"{name}: already compliant ({outcome.length} characters)", Status.COMPLIANT, EXIT_OK
+
+
 def plan_target(
     target: Target,
     settings: PolicySettings,
@@ -79,7 +91,8 @@ def plan_target(
 ) -> TargetResult:
     """Read the policy and say what ensuring it would change; write nothing.
 
-    The over-broad grants of the policy apply would leave are findings; one named in ``fail_on``
+    The over-broad grants of the policy apply would leave are findings, and so is a region
+    without the policy (``no-policy``: status ``no_policy``, exit 0); one named in ``fail_on``
     makes the target exit 2 like a change.
     """
     planned = PolicyService(target.policies()).plan(settings.name, target.scope, settings.options)
@@ -94,20 +107,13 @@ def plan_target(
         "backup": _backup(target, settings.name, planned.existed, planned.stored_text),
     }
     found = grants.grant_findings(settings.name, outcome.document, allowed_prefixes)
-    failing = [kind for kind in grants.kinds(found) if kind in fail_on]
-    data |= {"findings": grants.kinds(found), "grant_findings": found, "failing": failing}
-    if outcome.changed:
-        summary = (
-            f"{settings.name}: change needed ({outcome.before_length} -> {outcome.length} "
-            "characters)"
-        )
-        status, code = Status.CHANGE_NEEDED, EXIT_CHANGES
-    else:
-        summary = f"{settings.name}: already compliant ({outcome.length} characters)"
-        status, code = Status.COMPLIANT, EXIT_OK
+    present = ([] if planned.existed else [values.NO_POLICY]) + grants.kinds(found)
+    failing = [kind for kind in present if kind in fail_on]
+    data |= {"findings": present, "grant_findings": found, "failing": failing}
+    summary, status, code = _verdict(settings.name, planned.existed, outcome)
     if failing:
         summary += f" (fails on {', '.join(failing)})"
-        status = status if outcome.changed else Status.FINDINGS
+        status = status if status is Status.CHANGE_NEEDED else Status.FINDINGS
         code = EXIT_CHANGES
     lines = outcome_lines(outcome, change, why) + grants.lines(found)
     return TargetResult(target.account, target.region, status, code, summary, lines, data)
