@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
 
 from tests.adapters.conftest import StrictStubber, Stubs
+from vended_logs_policy.adapters.deadline import CallTimedOut
 from vended_logs_policy.adapters.logs import LogGroupPolicy, ResourcePolicies
 from vended_logs_policy.adapters.retry import Caller, Retry
 from vended_logs_policy.errors import (
@@ -258,3 +259,25 @@ def test_an_unreachable_endpoint_is_retried_then_unavailable(slept: list[float])
     assert str(raised.value) == "EC2 DescribeRegions unreachable after 2 attempts: " + (
         "EndpointConnectionError"
     )
+
+
+def test_a_call_past_its_bound_is_retried_then_reported_as_too_slow(slept: list[float]) -> None:
+    # GIVEN a call that overruns its wall-clock bound on every attempt (raised here directly:
+    # the bound itself is tested in tests/unit/test_deadline.py)
+    caller = Caller(
+        "logs", "CloudWatch Logs", Retry(attempts=2, sleep=slept.append, rng=lambda: 1.0)
+    )
+
+    def call() -> Any:
+        raise CallTimedOut(7.0)
+
+    # WHEN it is made
+    with pytest.raises(UnavailableError) as raised:
+        caller("DescribeResourcePolicies", call)
+    # THEN it was tried again once, then reported as an endpoint too slow, with its bound
+    assert slept == [0.2]
+    assert str(raised.value) == (
+        "CloudWatch Logs DescribeResourcePolicies did not answer within 7 s (2 attempts; the "
+        "endpoint is too slow); try again later"
+    )
+    assert raised.value.code == "CallTimedOut"

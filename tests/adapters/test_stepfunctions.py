@@ -16,7 +16,7 @@ from vended_logs_policy.adapters.stepfunctions import (
     StateMachines,
     logging_state_machines,
 )
-from vended_logs_policy.errors import AccessDeniedError
+from vended_logs_policy.errors import AccessDeniedError, RejectedError
 
 MACHINES = "arn:aws:states:us-west-2:123456789012:stateMachine:"
 GROUPS = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/vendedlogs/states/"
@@ -139,3 +139,22 @@ def test_a_throttled_describe_is_retried(stubs: Stubs, retry: Retry, slept: list
     found = [m.log_group_arn for m in StateMachines(client, retry).logging()]
     # THEN the describe alone was sent again after one pause
     assert (found, slept) == ([GROUPS + "a"], [0.2])
+
+
+def test_another_refusal_of_a_describe_is_not_taken_for_a_deletion(
+    stubs: Stubs, retry: Retry
+) -> None:
+    # GIVEN a describe refused for another reason than a deleted machine
+    client, stubber = stubs("stepfunctions")
+    stubber.add_response(
+        "list_state_machines", {"stateMachines": [entry("a")]}, {"maxResults": 100}
+    )
+    stubber.add_client_error(
+        "describe_state_machine", "InvalidArn", "bad arn",
+        expected_params={"stateMachineArn": MACHINES + "a"},
+    )  # fmt: skip
+    # WHEN the logging machines are asked for
+    with pytest.raises(RejectedError) as raised:
+        list(StateMachines(client, retry).logging())
+    # THEN the refusal is raised, naming the call, rather than the machine skipped
+    assert (raised.value.operation, raised.value.code) == ("DescribeStateMachine", "InvalidArn")
