@@ -83,7 +83,7 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 
 .PHONY: check
 check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, then every test but the wire and templates
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/integration $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/adapters tests/integration $(PYTEST_ARGS)
 
 .PHONY: unit
 unit: $(VENV)/.installed ## pure tests (engine, properties) and the service on the in-memory fake (no AWS endpoint)
@@ -119,7 +119,7 @@ $(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
 py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at its dependency floors: pure and CLI tests
 	$(VENV)/bin/mypy --python-version 3.10 $(PY310_CODE)
 	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -n 2 -p no:cacheprovider \
-		tests/unit tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
+		tests/unit tests/adapters tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
 
 test: py310
 

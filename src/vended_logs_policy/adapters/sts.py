@@ -9,7 +9,7 @@ import boto3
 
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.adapters.retry import Caller, Retry
-from vended_logs_policy.errors import AccessDeniedError, AwsError
+from vended_logs_policy.errors import AccessDeniedError, AwsError, CredentialsRefusedError
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -78,6 +78,8 @@ class SecurityTokens:
                     RoleArn=arn, RoleSessionName=session_name, DurationSeconds=ROLE_SECONDS
                 ),
             )
+        except CredentialsRefusedError:  # the caller's own credentials: the role is not the issue
+            raise
         except AccessDeniedError as exc:
             raise AccessDeniedError(
                 f"cannot assume role {arn}: access denied (sts:AssumeRole); check that the role "
