@@ -24,6 +24,8 @@ from vended_logs_policy.function.answer import deliver
 from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import Runtime
 
+pytestmark = pytest.mark.wire  # real timeouts against a trickling endpoint
+
 INTERVAL = 0.05  # one byte every 50 ms: a whole answer takes several seconds
 TIMEOUTS = Timeouts(connect=0.2, read=0.5)  # each read gets its byte long before 0.5 s
 

@@ -47,6 +47,8 @@ from vended_logs_policy.function.custom_resource import CustomResourceHandler
 from vended_logs_policy.function.runtime import Runtime
 from vended_logs_policy.function.watch import WatchFailedError, WatchHandler
 
+pytestmark = pytest.mark.wire  # a moto server in its own process, IAM enforced on the wire
+
 ERROR: Final = "vended-logs-policy: error: "
 ROLE: Final = "OrganizationAccountAccessRole"
 OTHER: Final = "OtherDeliveryPolicy"

@@ -179,6 +179,7 @@ def test_a_fifo_is_refused_at_once(logs: LogsServer, tmp_path: Path) -> None:
     assert logs.calls == []
 
 
+@pytest.mark.wire  # a real signal to a real process
 def test_sigterm_ends_restore_like_ctrl_c(logs: LogsServer, tmp_path: Path) -> None:
     # GIVEN a restore whose first read is held
     seed(logs, report_document())
