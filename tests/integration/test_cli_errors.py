@@ -108,6 +108,12 @@ def test_missing_credentials_are_one_line(logs: LogsServer) -> None:
     assert "cannot call STS GetCallerIdentity: Unable to locate credentials" in line
     data = output(result)
     assert (data["exit_code"], data["targets"], data["error"]) == (1, [], line[len(PREFIX) :])
+    # AND it says how to give some; following the advice (the two variables) makes it run
+    assert "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in line
+    env |= {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    followed = run("plan", "--json", server=logs, env=env)
+    assert followed.returncode == 0, followed.stderr
+    assert output(followed)["targets"][0]["status"] == "no_policy"
 
 
 # ---- access denied, from each client -----------------------------------------------------

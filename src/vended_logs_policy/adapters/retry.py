@@ -76,6 +76,15 @@ ACCESS_DENIED_CODES = REFUSED_CREDENTIAL_CODES | {
 }
 QUOTA_CODES = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
 CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, NoRegionError)
+# What makes each one go away, said after botocore's own words.
+CREDENTIAL_FIXES = {
+    "NoCredentialsError": "; give it credentials: a profile (--profile, AWS_PROFILE; aws configure "
+    "or aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    "PartialCredentialsError": "; set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use a "
+    "profile",
+    "ProfileNotFound": "; name a profile of the AWS config file (aws configure list-profiles)",
+    "NoRegionError": "; pass --region or set AWS_REGION",
+}
 
 
 @dataclass
@@ -208,8 +217,9 @@ class Caller:
             )
 
     def _credentials(self, operation: str, exc: BotoCoreError) -> CredentialsError:
+        fix = CREDENTIAL_FIXES.get(type(exc).__name__, "")
         return CredentialsError(
-            f"cannot call {self.title} {operation}: {exc}",
+            f"cannot call {self.title} {operation}: {exc}{fix}",
             service=self.service,
             operation=operation,
             code=type(exc).__name__,
