@@ -27,7 +27,8 @@ keeps the process), and it grows with what was loaded. Beside each wall-clock ra
 gives the ratio of the children's CPU time, which other work on the machine moves less.
 ``-X importtime`` then shows where the custom resource's extra import time goes.
 
-Target: at most 1.25 for every wall-clock ratio.
+Targets (wall clock): each handler's import at most 1.10 (issue 17); import + first Create at
+most 1.25 (it includes the request's own work: the engine and the service load on first use).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ if TYPE_CHECKING:
     from local_aws.logs_server import LogsServer
     from local_aws.response_endpoint import ResponseEndpoint
 
-TARGET: Final = 1.25
+IMPORT_TARGET: Final = 1.10
+CREATE_TARGET: Final = 1.25
 DEFAULT_RUNS: Final = 21
 
 IMPORT_BOTO3: Final = "import boto3"
@@ -248,9 +250,10 @@ def attribution(layout: Layout, module: str, workdir: Path, top: int = 7) -> str
     body = mine.pop(module, 0)
     extra: dict[str, int] = defaultdict(int)
     for name, micros in mine.items():
-        # Modules boto3 also imports count only by what they cost beyond boto3's run.
-        extra[name.split(".")[0]] += max(0, micros - base.get(name, 0))
-    ranked = sorted(extra.items(), key=lambda item: -item[1])[:top]
+        # Modules boto3 also imports count by what they cost beyond boto3's run, netted per
+        # package: one run's noise on a shared module is as often below as above.
+        extra[name.split(".")[0]] += micros - base.get(name, 0)
+    ranked = sorted((i for i in extra.items() if i[1] > 0), key=lambda item: -item[1])[:top]
     parts = [f"{short(module)} module body {body / 1000:.0f}"]
     parts += [f"{name} {micros / 1000:.0f}" for name, micros in ranked]
     return (
@@ -267,12 +270,17 @@ class Ratio:
     cpu: float
 
 
+def target_of(label: str) -> float:
+    """A figure's target: an import's, or import + first Create's."""
+    return CREATE_TARGET if "first Create" in label else IMPORT_TARGET
+
+
 def ratio_line(label: str, baseline: list[Sample], measured: list[Sample]) -> tuple[Ratio, str]:
     """The ratios of medians, and a report line."""
     base_wall, base_cpu = split("baseline", baseline)
     wall, cpu = split(label, measured)
     ratio = Ratio(wall.median / base_wall.median, cpu.median / base_cpu.median)
-    verdict = "met" if ratio.wall <= TARGET else "MISSED"
+    verdict = "met" if ratio.wall <= target_of(label) else "MISSED"
     return ratio, (
         f"{label}: {ratio.wall:.2f} ({verdict}; child CPU time {ratio.cpu:.2f}); "
         f"{wall.spread()}; baseline {base_wall.spread()}"
@@ -346,6 +354,8 @@ def run(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     every = [ratio.wall for by_layout in found.values() for ratio in by_layout.values()]
+    met = {label: max(r.wall for r in by_layout.values()) <= target_of(label)
+           for label, by_layout in found.items()}  # fmt: skip
     names = " / ".join(layout for layout in ("installed", "packaged") if layout in layouts)
     figures = [
         Figure(
@@ -354,8 +364,8 @@ def run(
             + " (CPU "
             + " / ".join(f"{r.cpu:.2f}" for r in by_layout.values())
             + ")",
-            f"each at most {TARGET}",
-            max(r.wall for r in by_layout.values()) <= TARGET,
+            f"each at most {target_of(label)}",
+            met[label],
         )
         for label, by_layout in found.items()
     ]
@@ -363,8 +373,8 @@ def run(
         1,
         "Cold start against import boto3 (ratio of medians, interleaved fresh processes)",
         f"worst {max(every):.2f}",
-        f"every ratio at most {TARGET}",
-        max(every) <= TARGET,
+        f"each import at most {IMPORT_TARGET}, import + first Create at most {CREATE_TARGET}",
+        all(met.values()),
         details,
         figures,
     )

@@ -21,11 +21,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.errors import VendedLogsPolicyError
 from vended_logs_policy.function.hook_protocol import (
     DELIVERY_DESTINATION,
@@ -36,9 +35,12 @@ from vended_logs_policy.function.hook_protocol import (
     parse_request,
 )
 from vended_logs_policy.function.runtime import Runtime, scope_of
-from vended_logs_policy.function.settings import Settings
-from vended_logs_policy.service import EnsureResult, PolicyTooLargeError
 from vended_logs_policy.symptoms import full_policy_symptoms
+
+if TYPE_CHECKING:  # imported by the first guarded request, not at a cold start
+    from vended_logs_policy.engine.scope import Scope
+    from vended_logs_policy.function.settings import Settings
+    from vended_logs_policy.service import EnsureResult
 
 logger = Logger(service="vended-logs-policy")
 
@@ -91,6 +93,9 @@ class AccountGuardHandler:
         return self._guard(request, context, started).body()
 
     def _guard(self, request: HookRequest, context: Any, started: float) -> HookResponse:
+        from vended_logs_policy.function.settings import Settings
+        from vended_logs_policy.service import PolicyTooLargeError
+
         try:
             settings = Settings.from_env(self._environ)
             scope = scope_of(context)

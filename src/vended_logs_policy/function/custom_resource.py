@@ -14,9 +14,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME
 from vended_logs_policy.errors import VendedLogsPolicyError
-from vended_logs_policy.function import cfn_protocol, properties
+from vended_logs_policy.function import cfn_protocol
 from vended_logs_policy.function.answer import deliver
 from vended_logs_policy.function.crhelper_bridge import (
     CustomResourceBridge,
@@ -25,10 +24,7 @@ from vended_logs_policy.function.crhelper_bridge import (
     Result,
     Sender,
 )
-from vended_logs_policy.function.properties import PropertyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
-from vended_logs_policy.service import PolicyQuotaError
-from vended_logs_policy.target import Allowed
 
 logger = Logger(service="vended-logs-policy")
 INVALID_ID_SUFFIX = "invalid-properties"
@@ -36,10 +32,14 @@ INVALID_ID_SUFFIX = "invalid-properties"
 
 def physical_id(region: str, raw_properties: Any) -> str:
     """Stable per policy name and region; a fixed one when the name itself is invalid."""
+    # The engine and the service are imported by the first request, not at a cold start.
+    from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME
+    from vended_logs_policy.function import properties
+
     raw = raw_properties if isinstance(raw_properties, dict) else {}
     try:
         name = properties.policy_name(raw.get("PolicyName", DEFAULT_POLICY_NAME))
-    except PropertyError:
+    except properties.PropertyError:
         name = INVALID_ID_SUFFIX
     return f"vended-logs-policy-{region}-{name}"
 
@@ -57,6 +57,9 @@ def ensure_policy(
     """
 
     def work(event: Event, context: Any) -> Result:
+        from vended_logs_policy.function import properties
+        from vended_logs_policy.target import Allowed
+
         scope = scope_of(context)
         new_id = physical_id(scope.region, event.get("ResourceProperties"))
         try:
@@ -95,6 +98,8 @@ def ensure_policy(
 
 def _reason(exc: VendedLogsPolicyError) -> str:
     """The error's message fitted to CloudFormation's Reason."""
+    from vended_logs_policy.service import PolicyQuotaError
+
     if isinstance(exc, PolicyQuotaError):
         return cfn_protocol.fit_reason(exc.shortened(cfn_protocol.MAX_REASON))
     return cfn_protocol.fit_reason(str(exc))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vended_logs_policy.engine.policy import Options, Scope, grants_delivery_to, log_group_target
 from vended_logs_policy.errors import InvalidInputError
+
+if TYPE_CHECKING:  # the engine is imported when a destination is first checked (cold start)
+    from vended_logs_policy.engine.policy import Options, Scope
 
 MAX_MESSAGE = 1024
 MAX_ANNOTATIONS = 50  # the rest summed up in one: the answer stays far below Lambda's 6 MB
@@ -136,6 +138,8 @@ def coverage_annotations(
 ) -> tuple[list[dict[str, str]], list[str]]:
     """One annotation per destination, and a sentence for each one no grant covers
     (``appends``: Step Functions appends the ARN; else a V2 delivery gets a log-group policy)."""
+    from vended_logs_policy.engine.policy import log_group_target
+
     annotations: list[dict[str, str]] = []
     uncovered: list[str] = []
     for arn in arns:
@@ -162,6 +166,8 @@ def _problem(
     elsewhere = _elsewhere(arn, scope)
     if elsewhere is not None:
         return elsewhere
+    from vended_logs_policy.engine.policy import grants_delivery_to
+
     return None if grants_delivery_to(documents, target, scope) else ()
 
 

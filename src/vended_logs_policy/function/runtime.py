@@ -1,5 +1,9 @@
 """What every entry point reads from its invocation: scope, deadline, the retry budget; and the
 backup line every function write leaves in its log (vended_logs_policy/backup.py's format).
+
+The engine, the service and the adapters are imported when a request first needs them, not when
+a handler module is imported: what a cold start loads beyond boto3 and Powertools is kept to the
+handler's own protocol (docs/benchmarks.md, cold start).
 """
 
 from __future__ import annotations
@@ -9,17 +13,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from vended_logs_policy import log_safety
 from vended_logs_policy.adapters.clients import Clients
-from vended_logs_policy.adapters.logs import ResourcePolicies
-from vended_logs_policy.adapters.retry import Retry
-from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
-from vended_logs_policy.engine.policy import Scope
-from vended_logs_policy.service import BeforeWrite, PolicyService
+
+if TYPE_CHECKING:
+    from vended_logs_policy.engine.scope import Scope
+    from vended_logs_policy.service import BeforeWrite, PolicyService
 
 logger = Logger(service="vended-logs-policy", child=True)
 
@@ -29,6 +32,8 @@ SAFETY_MARGIN = 5.0
 
 def scope_of(context: Any) -> Scope:
     """Partition, region and account from the function's own ARN (aws-cn, aws-us-gov too)."""
+    from vended_logs_policy.engine.scope import Scope
+
     parts = str(context.invoked_function_arn).split(":")
     return Scope(partition=parts[1], region=parts[3], account=parts[4])
 
@@ -51,6 +56,10 @@ class Runtime:
 
     def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
         """The policy service for the scope's region, every call bounded by ``time_left``."""
+        from vended_logs_policy.adapters.logs import ResourcePolicies
+        from vended_logs_policy.adapters.retry import Retry
+        from vended_logs_policy.service import PolicyService
+
         retry = Retry(
             time_left=time_left, call_seconds=self.clients.timeouts.per_call, sleep=self.sleep
         )
@@ -64,6 +73,7 @@ class Runtime:
 
         Logged at WARNING, so that no level a function runs at (INFO, WARN) drops it; find it
         with the Logs Insights query in docs/deploy.md and pass it to ``restore``."""
+        from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
 
         def log_backup(name: str, replaced_text: str | None) -> None:
             backup = Backup(

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from vended_logs_policy.engine.findings import FindingKind, over_broad
-from vended_logs_policy.engine.log_group_policies import Kind
-from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.errors import VendedLogsPolicyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
-from vended_logs_policy.function.settings import Settings
-from vended_logs_policy.service import Audit, PolicyAudit
-from vended_logs_policy.target import Allowed
+
+if TYPE_CHECKING:  # the engine and the service are imported by the first measurement
+    from vended_logs_policy.service import Audit, PolicyAudit
+    from vended_logs_policy.target import Allowed
 
 logger = Logger(service="vended-logs-policy")
 NAMESPACE = "VendedLogsPolicy"
@@ -31,6 +29,8 @@ ACCOUNT_POLICY_QUOTA = 10
 
 
 def _policy_metrics(row: PolicyAudit, namespace: str) -> dict[str, Any]:
+    from vended_logs_policy.engine.policy import CLASSIC_LIMIT
+
     metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
     metrics.add_dimension(name="PolicyName", value=row.name)
     uncovered = 0 if row.outcome is None else len(row.outcome.uncovered_resources)
@@ -54,6 +54,8 @@ class WatchFailedError(Exception):
 
 def over_broad_grants(audit: Audit, allowed: Allowed) -> list[str]:
     """One line per over-broad delivery grant; unconditional ones only when not allowed."""
+    from vended_logs_policy.engine.findings import FindingKind, over_broad
+
     found = []
     for row in audit.policies:
         for finding in over_broad(row.document, allowed.prefixes):
@@ -67,6 +69,8 @@ def emit(
     audit: Audit, namespace: str = NAMESPACE, allowed: Allowed | None = None
 ) -> dict[str, Any]:
     """Print the audit as embedded-format metrics; return what was measured."""
+    from vended_logs_policy.target import Allowed
+
     rows = [_policy_metrics(row, namespace) for row in audit.policies]
     broad = over_broad_grants(audit, allowed or Allowed())
     count = EphemeralMetrics(namespace=namespace, service=SERVICE)
@@ -85,6 +89,8 @@ def emit(
 
 def _log_group_metrics(audit: Audit, namespace: str) -> dict[str, Any]:
     """``LogGroupPolicyCount`` and ``RedundantLogGroupPolicies`` (those ``tidy`` would remove)."""
+    from vended_logs_policy.engine.log_group_policies import Kind
+
     redundant = 0 if audit.log_groups is None else len(audit.log_groups.arns(Kind.REDUNDANT))
     metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
     metrics.add_metric(name="LogGroupPolicyCount", unit=MetricUnit.Count, value=audit.per_log_group)
@@ -111,6 +117,8 @@ class WatchHandler:
         return measured
 
     def _measure(self, event: Any, context: Any) -> dict[str, Any]:
+        from vended_logs_policy.function.settings import Settings
+
         try:
             settings = Settings.from_env(self._environ)
             scope = scope_of(context)

@@ -1,0 +1,68 @@
+"""What a cold start loads: importing a handler module builds the handler and nothing it only
+needs for a request (the engine, the service, the Logs adapter, the backup format). The first
+request imports them; the handler tests show that it works. Speed is benchmarks/cold_start.py's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = ("custom_resource", "account_guard", "watch")
+# What only a request needs; none of it may be imported with a handler module.
+REQUEST_ONLY = (
+    "vended_logs_policy.engine",
+    "vended_logs_policy.service",
+    "vended_logs_policy.target",
+    "vended_logs_policy.backup",
+    "vended_logs_policy.log_groups",
+    "vended_logs_policy.adapters.logs",
+    "vended_logs_policy.adapters.retry",
+    "vended_logs_policy.function.properties",
+    "vended_logs_policy.function.settings",
+    "vended_logs_policy.cli",
+)
+PROBE = """
+import json, sys
+import vended_logs_policy.function.{module} as handler
+assert callable(handler.lambda_handler)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("vended_logs_policy"))))
+"""
+
+
+def loaded_with(module: str) -> list[str]:
+    """The package's modules a fresh interpreter holds after importing one handler module."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_a_handler_module_imports_nothing_only_a_request_needs(module: str) -> None:
+    # Given a fresh interpreter
+    # When it imports one handler module (which builds its lambda_handler)
+    loaded = loaded_with(module)
+    # Then the handler is there, and none of what only a request needs was imported with it
+    assert f"vended_logs_policy.function.{module}" in loaded
+    assert [m for m in loaded if m.startswith(REQUEST_ONLY)] == []
