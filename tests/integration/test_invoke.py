@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,23 @@ def test_invoke_prints_the_policy_the_request_named(capsys: pytest.CaptureFixtur
     assert "custom resource answered:" in printed
     assert "policy VendedLogsStates after" in printed
     assert f"policy {NAME} after" not in printed
+
+
+@pytest.mark.usefixtures("isolated")
+def test_a_refused_request_is_one_log_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # When a request with a bad property is sent through the real handler
+    caplog.set_level(logging.DEBUG)
+    code = invoke.main([str(EVENTS / "create-bad-properties.json")])
+    printed = capsys.readouterr()
+    # Then the answer is FAILED naming the property, and the log says so in one line: the
+    # traceback crhelper logs for faults nobody anticipated is not there
+    assert code == 0
+    assert '"Status": "FAILED"' in printed.out
+    assert "unknown property 'Colour'" in printed.out
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "request failed"
+    ]
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert "Traceback" not in caplog.text

@@ -38,6 +38,11 @@ type Event = dict[str, Any]
 type Sender = Callable[[str, Mapping[str, Any], Callable[[], float]], bool]
 
 
+class RequestFailed(Exception):
+    """The work's answer is FAILED with this reason (already said in the log): the bridge answers
+    it without crhelper's traceback, which is for faults nobody anticipated."""
+
+
 @dataclass(frozen=True)
 class Result:
     """What a successful request answers: the physical id and the response Data."""
@@ -96,7 +101,11 @@ class _Resource(CfnResource):
             # Kept if the work fails: a failed Create answers a stable id, Update its old one.
             fallback = event.get("PhysicalResourceId") or self._lifecycle.failure_id(event, context)
             self.PhysicalResourceId = fallback
-            result = work(event, context)
+            try:
+                result = work(event, context)
+            except RequestFailed as exc:  # crhelper would log it again with a traceback
+                self.Reason, self.Status = str(exc), "FAILED"
+                return fallback
             self.Data.update(result.data)
             return result.physical_id
 

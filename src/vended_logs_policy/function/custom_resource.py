@@ -21,6 +21,7 @@ from vended_logs_policy.function.crhelper_bridge import (
     CustomResourceBridge,
     Event,
     Lifecycle,
+    RequestFailed,
     Result,
     Sender,
 )
@@ -68,10 +69,12 @@ def ensure_policy(
             service = runtime.service(scope, runtime.deadline(context))
             result = service.ensure(props.policy_name, scope, props.options)
         except VendedLogsPolicyError as exc:
-            raise RuntimeError(_reason(exc)) from exc
+            reason = _reason(exc)
+            logger.error("request failed", extra={"reason": reason})
+            raise RequestFailed(reason) from exc
         except Exception as exc:
             logger.exception("unexpected failure")
-            raise RuntimeError(f"unexpected {type(exc).__name__}; see the function's log") from exc
+            raise RequestFailed(f"unexpected {type(exc).__name__}; see the function's log") from exc
         outcome = result.outcome
         logger.info(
             "policy ensured",
