@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from local_aws.logs_server import LogsServer, ServiceRules, logs_client, sts_client
 from local_aws.policies import ARN, NAME, delivery_statement
 from local_aws.policies import document as policy_document
+from tests.support import wait_until
 
 pytestmark = pytest.mark.wire
 
@@ -357,9 +358,7 @@ def test_hang_is_released_by_reset_without_touching_state(logs: LogsServer) -> N
 
     thread = threading.Thread(target=put, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 5
-    while logs.calls_of("PutResourcePolicy") == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: logs.calls_of("PutResourcePolicy") > 0)
     # WHEN the server is reset
     started = time.monotonic()
     logs.reset()

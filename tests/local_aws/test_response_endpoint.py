@@ -14,6 +14,7 @@ import pytest
 from crhelper.utils import _send_response  # type: ignore[attr-defined]  # stub omits it
 
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
+from tests.support import wait_until
 
 pytestmark = pytest.mark.wire
 
@@ -107,10 +108,7 @@ def test_plain_https_without_the_ca_fails_verification(
     with pytest.raises(ssl.SSLCertVerificationError):
         connection.request("PUT", "/cfn-response/x", body=b"{}")
     connection.close()
-    deadline = time.monotonic() + 5
-    while not cfn.tls_failures and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert cfn.tls_failures
+    wait_until(lambda: bool(cfn.tls_failures))
     assert cfn.received == []
 
 
