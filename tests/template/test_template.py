@@ -170,11 +170,14 @@ def test_sam_build_packages_the_handler_and_its_dependencies_but_not_boto3(
     assert attribute in _top_level_names(source), f"{attribute} is not defined in {source.name}"
 
 
-# Run in a fresh interpreter: import each handler module from src/ and list every module of the
-# package that ends up loaded, with its file. A handler module that does not exist is reported,
-# not raised; any other import error is a real failure and shows its traceback.
+# Run in a fresh interpreter: import each handler module from src/, then every module of the
+# package those modules import anywhere in their code (inside functions too: the handlers load the
+# engine and the service on first use), until nothing new appears; list every module of the
+# package loaded, with its file (cli/ aside: it is never shipped, and only the CLI's paths reach
+# it). A handler module that does not exist is reported, not raised;
+# any other import error is a real failure and shows its traceback.
 _IMPORTED_MODULES = """
-import importlib, json, sys
+import ast, importlib, json, sys
 sys.path.insert(0, sys.argv[1])
 missing = []
 for module in sys.argv[2:]:
@@ -185,11 +188,36 @@ for module in sys.argv[2:]:
             raise
         missing.append(module)
 package = "vended_logs_policy"
-files = {
-    name: module.__file__
-    for name, module in sorted(sys.modules.items())
-    if name == package or name.startswith(package + ".")
-}
+
+def ours():
+    return {n: m for n, m in sys.modules.items() if n == package or n.startswith(package + ".")}
+
+def named(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (node.module + "." + alias.name for alias in node.names)
+
+seen = set()
+while set(ours()) - seen:
+    for name, module in sorted(ours().items()):
+        if name in seen:
+            continue
+        seen.add(name)
+        with open(module.__file__, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        for target in named(tree):
+            # cli/ never ships: backup.py reaches it only where the CLI reads a backup back
+            if target.startswith(package + ".cli"):
+                continue
+            if target.startswith(package + ".") or target == package:
+                try:
+                    importlib.import_module(target)
+                except ModuleNotFoundError:
+                    pass  # "from package import name" where name is not a module
+files = {name: module.__file__ for name, module in sorted(ours().items())}
 print(json.dumps({"missing": missing, "files": files}))
 """
 
