@@ -16,7 +16,7 @@ import logging
 import os
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,15 +170,21 @@ def test_crhelper_loggers_stay_at_info_when_the_function_logs_at_debug() -> None
 # ---- the timer: one answer per request, before the function's time is up --------------------
 
 
+# A bound for a run that hangs, never a guess at how long something takes.
+HANG = 30.0
+
+
 @dataclass
 class SlowRuntime(Runtime):
-    """A runtime whose work takes ``delay`` seconds before any AWS call (a slow start, a stuck
-    import): time the bounded AWS calls cannot account for."""
+    """A runtime whose work is held before any AWS call until ``until`` is set (a slow start, a
+    stuck import): time the bounded AWS calls cannot account for. ``released`` says it went on."""
 
-    delay: float = 0.0
+    until: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
-        time.sleep(self.delay)
+        assert self.until.wait(HANG), "the work was never released"
+        self.released.set()
         return super().service(scope, time_left)
 
 
@@ -194,19 +200,24 @@ class Delivery:
 
 @dataclass
 class TimedSender:
-    """The real sender, timed against the function's context; ``pause`` slows its start."""
+    """The real sender, timed against the function's context. ``started`` is set when an answer
+    is handed to it, ``sent`` once it is delivered; with ``after``, it waits for that first."""
 
     context: FakeLambdaContext
-    pause: float = 0.0
+    after: threading.Event | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+    sent: threading.Event = field(default_factory=threading.Event)
     deliveries: list[Delivery] = field(default_factory=list)
 
     def __call__(self, url: str, body: Mapping[str, Any], time_left: Callable[[], float]) -> bool:
-        time.sleep(self.pause)
+        self.started.set()
+        assert self.after is None or self.after.wait(HANG), "never allowed to deliver"
         delivered = deliver(url, body, time_left)
         remaining = self.context.get_remaining_time_in_millis() / 1000
         self.deliveries.append(
             Delivery(str(body["Status"]), str(body["Reason"]), delivered, remaining)
         )
+        self.sent.set()
         return delivered
 
 
@@ -219,12 +230,13 @@ def create(cfn: ResponseEndpoint) -> dict[str, Any]:
 def test_work_that_overruns_the_function_gets_one_timeout_answer_in_time(
     logs: LogsServer, cfn: ResponseEndpoint
 ) -> None:
-    # GIVEN a function with 3 s left whose work takes 3.5 s before its first AWS call
+    # GIVEN a function with 3 s left (the timer fires at 1 s) whose work is held before its
+    # first AWS call until the timeout answer has gone out: it overruns the timer, by order
     seed(logs, report_text())
     context = FakeLambdaContext(timeout_seconds=3.0)
     sender = TimedSender(context)
     handler = CustomResourceHandler(
-        SlowRuntime(clients=product_clients(logs), delay=3.5), sender=sender
+        SlowRuntime(clients=product_clients(logs), until=sender.sent), sender=sender
     )
     event = create(cfn)
     # WHEN Create arrives
@@ -253,17 +265,25 @@ def test_work_that_overruns_the_function_gets_one_timeout_answer_in_time(
 def test_the_handler_returns_only_once_the_timeout_answer_is_delivered(
     logs: LogsServer, cfn: ResponseEndpoint
 ) -> None:
-    # GIVEN work that overruns the timer (3 s left: it fires at 1 s) but ends at 1.5 s, and an
-    # answer that takes until about 2 s to deliver
+    # GIVEN work that overruns the timer (3 s left: it fires at 1 s) and ends once the timeout
+    # answer is on its way, and an answer held until the test lets it go
     context = FakeLambdaContext(timeout_seconds=3.0)
-    sender = TimedSender(context, pause=1.0)
-    handler = CustomResourceHandler(
-        SlowRuntime(clients=product_clients(logs), delay=1.5), sender=sender
-    )
-    # WHEN Create arrives
-    handler(create(cfn), context)
-    # THEN the handler returned only after the answer arrived (Lambda freezes whatever still runs
-    # once the handler returns: an answer still on its way would be lost)
+    allow = threading.Event()
+    sender = TimedSender(context, after=allow)
+    runtime = SlowRuntime(clients=product_clients(logs), until=sender.started)
+    handler = CustomResourceHandler(runtime, sender=sender)
+    # WHEN Create arrives, and the work goes on to its end while the answer is still held
+    running = threading.Thread(target=handler, args=(create(cfn), context))
+    running.start()
+    assert runtime.released.wait(HANG)
+    running.join(0.5)  # the work is done well within this; only the held answer keeps it
+    # THEN the handler has not returned while the answer was on its way (Lambda freezes
+    # whatever still runs once the handler returns: that answer would be lost)
+    assert running.is_alive()
+    # AND once the answer is delivered, the handler returns, with that one answer sent
+    allow.set()
+    running.join(HANG)
+    assert not running.is_alive()
     assert [r.body["Reason"] for r in cfn.received if r.body is not None] == [TIMED_OUT]
     assert [d.delivered for d in sender.deliveries] == [True]
     assert handler.bridge.wait_for_timer(0.1)
