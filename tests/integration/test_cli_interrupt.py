@@ -7,8 +7,10 @@ sends the signal.
 
 from __future__ import annotations
 
+import io
 import json
 import signal
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -19,6 +21,7 @@ from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
 from local_aws.product import stored_policies, stored_text
 from tests.support import finish, handles, seed, silent_endpoint, start, wait_until
+from vended_logs_policy.cli import main
 
 pytestmark = pytest.mark.wire
 
@@ -129,9 +132,35 @@ def test_ctrl_c_and_sigterm_while_render_waits_for_stdin(tmp_path: Path) -> None
                         cwd=tmp_path)  # fmt: skip
         wait_until(partial(handles, process.pid, signal.SIGTERM))  # in main, reading stdin
         process.send_signal(number)
+        process.wait(timeout=30)  # stdin stays open: only the signal can end the read
         out, err = finish(process)
-        assert process.returncode == 130
+        assert process.returncode == 130, err
         assert (out, err) == ("", "vended-logs-policy: interrupted\n")
+
+
+class DroppingStdin(io.StringIO):
+    """stdin whose read first meets SIGTERM inside a ``__del__``, where Python drops the
+    KeyboardInterrupt ("Exception ignored"), as happens when a signal lands while modules load."""
+
+    def read(self, size: int | None = -1) -> str:
+        class Finalised:
+            def __del__(self) -> None:
+                signal.raise_signal(signal.SIGTERM)  # the handler runs here, inside __del__
+
+        Finalised()
+        return super().read(size)
+
+
+def test_a_signal_python_drops_still_interrupts_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    dropped: list[type[BaseException] | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: dropped.append(raised.exc_type))
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["render", "--account", ACCOUNT, "--region", "us-west-2"]
+    # WHEN render's read meets a SIGTERM whose KeyboardInterrupt Python drops
+    code = main(argv, DroppingStdin("{}"), out, err)
+    # THEN the signal was dropped, yet render prints nothing and exits 130
+    assert dropped == [KeyboardInterrupt]
+    assert (code, out.getvalue(), err.getvalue()) == (130, "", "vended-logs-policy: interrupted\n")
 
 
 def test_an_interrupted_audit_says_so(logs: LogsServer, tmp_path: Path) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from vended_logs_policy.cli.interrupt import as_keyboard_interrupt
+from vended_logs_policy.cli.interrupt import Arrivals
 from vended_logs_policy.cli.output import emit_failure
 from vended_logs_policy.cli.parser import COMMANDS, PROG, parse
 from vended_logs_policy.cli.results import EXIT_ERROR, EXIT_INTERRUPTED, one_line
@@ -26,7 +26,9 @@ from vended_logs_policy.cli.results import EXIT_ERROR, EXIT_INTERRUPTED, one_lin
 __all__ = ["main"]
 
 
-def _dispatch(argv: list[str], stdin: TextIO, out: TextIO, err: TextIO) -> int:
+def _dispatch(
+    argv: list[str], stdin: TextIO, out: TextIO, err: TextIO, checkpoint: Callable[[], None]
+) -> int:
     try:
         with contextlib.redirect_stdout(out):  # --help and --version print to ``out``
             args = parse(argv)
@@ -35,25 +37,34 @@ def _dispatch(argv: list[str], stdin: TextIO, out: TextIO, err: TextIO) -> int:
     if args.command == "render":
         from vended_logs_policy.cli.commands.render import render
 
-        return render(args, stdin, out, err)
+        return render(args, stdin, out, err, checkpoint=checkpoint)
     from vended_logs_policy.cli.commands.live import run_live  # imports boto3
 
-    return run_live(args, out, err)
+    return run_live(args, out, err, checkpoint=checkpoint)
 
 
 def _run(argv: list[str], stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    arrivals = Arrivals()  # SIGINT and SIGTERM raise KeyboardInterrupt until a live run takes over
     try:
-        with as_keyboard_interrupt():  # SIGTERM as Ctrl-C until a live run handles both
-            return _dispatch(argv, stdin, out, err)
+        with arrivals.installed():
+            code = _dispatch(argv, stdin, out, err, arrivals.check)
+            arrivals.check()  # a signal Python dropped on the way counts too
+            return code
     except KeyboardInterrupt:
-        err.write(f"{PROG}: interrupted\n")
-        return EXIT_INTERRUPTED
+        return _interrupted(err)
     except Exception as exc:  # usage errors, render's errors; never a traceback
+        if arrivals.arrived:  # e.g. stdin ended after a dropped Ctrl-C
+            return _interrupted(err)
         if _wants_json(argv):
             emit_failure(_command(argv), one_line(exc), EXIT_ERROR, as_json=True, out=out, err=err)
         else:
             err.write(f"{PROG}: error: {one_line(exc)}\n")
         return EXIT_ERROR
+
+
+def _interrupted(err: TextIO) -> int:
+    err.write(f"{PROG}: interrupted\n")
+    return EXIT_INTERRUPTED
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -61,31 +61,52 @@ class Interruption:
     @contextmanager
     def installed(self) -> Iterator[Interruption]:
         """Catch SIGINT and SIGTERM while the block runs (main thread only)."""
-        if threading.current_thread() is not threading.main_thread():
+        with _signals_to(self._handle):
             yield self
-            return
-        previous: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
-        for number in SIGNALS:
-            previous[number] = signal.signal(number, self._handle)
-        try:
+
+
+class Arrivals:
+    """Ctrl-C and SIGTERM before a live run takes them over: each raises KeyboardInterrupt where
+    the main thread is (so a blocking read of stdin ends) and is remembered.
+
+    Python drops an exception raised inside a weakref callback or ``__del__`` ("Exception
+    ignored"), and a signal can land there while modules are imported: ``check`` raises it again
+    at the next point the command chooses, so no signal is lost.
+    """
+
+    def __init__(self) -> None:
+        self.arrived = False
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if a signal arrived (even one Python dropped)."""
+        if self.arrived:
+            raise KeyboardInterrupt
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.arrived = True
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def installed(self) -> Iterator[Arrivals]:
+        """Catch SIGINT and SIGTERM while the block runs (main thread only)."""
+        with _signals_to(self._handle):
             yield self
-        finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+Handler = Callable[[int, FrameType | None], Any]
 
 
 @contextmanager
-def as_keyboard_interrupt() -> Iterator[None]:
-    """For offline commands: SIGTERM raises KeyboardInterrupt as Ctrl-C does (main thread only)."""
+def _signals_to(handler: Handler) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` while the block runs (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def raise_interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    previous: dict[signal.Signals, Handler | int | None] = {
+        number: signal.signal(number, handler) for number in SIGNALS
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, before in previous.items():
+            signal.signal(number, before if before is not None else signal.SIG_DFL)

@@ -6,7 +6,7 @@ Importing this module imports boto3 (through ``cli.live``); ``main`` imports it 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -144,11 +144,20 @@ def _execute(args: argparse.Namespace, interruption: Interruption, out: TextIO, 
     return code
 
 
-def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run plan, apply, audit or restore; every failure is one line, Ctrl-C exits 130."""
+def run_live(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    *,
+    checkpoint: Callable[[], None],
+) -> int:
+    """Run plan, apply, audit or restore; every failure is one line, Ctrl-C exits 130.
+
+    ``checkpoint`` raises KeyboardInterrupt if a signal arrived before this run took them over."""
     log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) whatever logging is set up
     interruption = Interruption(err)
     with interruption.installed():
+        checkpoint()
         try:
             return _execute(args, interruption, out, err)
         except Exception as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from vended_logs_policy.cli.diff import describe, diff
@@ -51,7 +52,7 @@ def select_document(payload: Any, name: str) -> dict[str, Any]:
 
 def _read(source: str, stdin: TextIO) -> str:
     if source == "-":
-        return stdin.read()
+        return stdin.read()  # Ctrl-C or SIGTERM ends the wait (KeyboardInterrupt)
     try:
         with open(source, encoding="utf-8") as handle:
             return handle.read()
@@ -109,12 +110,25 @@ def warnings(document: dict[str, Any], outcome: policy.Outcome, scope: Scope) ->
     return lines
 
 
-def render(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
-    """Print the ensured document on stdout (one line) and what changed on stderr."""
+def render(
+    args: argparse.Namespace,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+    *,
+    checkpoint: Callable[[], None],
+) -> int:
+    """Print the ensured document on stdout (one line) and what changed on stderr.
+
+    ``checkpoint`` raises if the run was interrupted; it is called before the input is read and
+    before anything is printed."""
     settings = policy_settings(args)
     scope = Scope(partition_for(args.region, args.partition), args.region, args.account)
-    document = select_document(_payload(_read(args.input, stdin)), settings.name)
+    checkpoint()
+    text = _read(args.input, stdin)
+    document = select_document(_payload(text), settings.name)
     outcome = policy.ensure(document, scope, settings.options)
+    checkpoint()
     out.write(outcome.text + "\n")
     lines = [f"policy {settings.name} for {scope.account} {scope.region} ({scope.partition})"]
     lines.extend(describe(diff(document, outcome.document, outcome.before_length, outcome.length)))
