@@ -26,32 +26,32 @@ export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
-# $(call environment,DIR,ARGUMENTS): create the virtual environment DIR (with pip in it) unless it
-# exists, then install ARGUMENTS into it. uv is installed only when an environment is made.
+# $(call environment,DIR,PYTHON,ARGUMENTS): create the virtual environment DIR from PYTHON (with
+# pip in it) unless it exists, then install ARGUMENTS into it. uv is installed only when needed.
 ifeq ($(INSTALLER),pip)
 define environment
-	@test -x $(1)/bin/python || $(PYTHON313) -m venv $(1)
-	$(1)/bin/python -m pip install --quiet $(2)
+	@test -x $(1)/bin/python || $(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet $(3)
 endef
 else
 define environment
 	@test -x $(UV) || { $(PYTHON313) -m venv $(UV_VENV) && \
 		$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'; }
-	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(PYTHON313) $(1)
-	$(UV) pip install --quiet --python $(1)/bin/python $(2)
+	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(2) $(1)
+	$(UV) pip install --quiet --python $(1)/bin/python $(3)
 endef
 endif
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
-	$(call environment,$(VENV),-c requirements/dev.txt -e '.[function$(comma)dev]')
+	$(call environment,$(VENV),$(PYTHON313),-c requirements/dev.txt -e '.[function$(comma)dev]')
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
-	$(call environment,$(SAM_VENV),-r requirements/sam.txt)
+	$(call environment,$(SAM_VENV),$(PYTHON313),-r requirements/sam.txt)
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements/checkov.txt
-	$(call environment,$(CHECKOV_VENV),-r requirements/checkov.txt)
+	$(call environment,$(CHECKOV_VENV),$(PYTHON313),-r requirements/checkov.txt)
 	@touch $@
 
 .PHONY: install
@@ -111,8 +111,7 @@ PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_
 	src/vended_logs_policy/adapters src/vended_logs_policy/service.py
 
 $(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
-	@test -x $(PY310_VENV)/bin/python || $(PYTHON310) -m venv $(PY310_VENV)
-	$(PY310_VENV)/bin/python -m pip install --quiet -r requirements/py310.txt '.[lint]'
+	$(call environment,$(PY310_VENV),$(PYTHON310),-r requirements/py310.txt '.[lint]')
 	@touch $@
 
 .PHONY: py310
