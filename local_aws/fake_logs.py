@@ -322,21 +322,32 @@ class FakeClients(Clients):
 
 @dataclass
 class RecordingSender:
-    """An answer sender that keeps each answer instead of sending it over HTTPS."""
+    """An answer sender that keeps each answer instead of sending it over HTTPS: its body, the
+    URL it was for, and the bytes ``function.answer.deliver`` would PUT (``json.dumps``)."""
 
     answers: list[dict[str, Any]] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
 
     def __call__(self, url: str, body: Mapping[str, Any], time_left: Callable[[], float]) -> bool:
         self.answers.append(dict(body))
+        self.urls.append(url)
+        self.raw.append(json.dumps(body).encode())
         return True
 
 
-def fake_custom_resource(fake: FakeLogs) -> tuple[CustomResourceHandler, RecordingSender]:
+def fake_custom_resource(
+    fake: FakeLogs, environ: Mapping[str, str] | None = None
+) -> tuple[CustomResourceHandler, RecordingSender]:
     """The product's custom resource handler over the fake: its pauses advance the fake's clock
-    and its answers are recorded (no endpoint, no TLS)."""
+    and its answers are recorded (no endpoint, no TLS). ``environ`` is the bootstrap stack's
+    allow-list (``VLP_ALLOWED_...``); None: its defaults, not the process environment."""
     from vended_logs_policy.function.custom_resource import CustomResourceHandler
     from vended_logs_policy.function.runtime import Runtime
 
     sender = RecordingSender()
     runtime = Runtime(clients=FakeClients(fake), sleep=fake.clock.sleep)
-    return CustomResourceHandler(runtime, sender=sender), sender
+    handler = CustomResourceHandler(
+        runtime, sender=sender, environ={} if environ is None else environ
+    )
+    return handler, sender

@@ -162,6 +162,14 @@ def as_operator(url: str, keys: dict[str, str]) -> dict[str, str]:
 
 # ---- local AWS -------------------------------------------------------------------------------
 
+# The bootstrap stack the handler tests stand for (its function's environment): its defaults,
+# widened by a second policy name (the rename event) and the WAF prefix (the advice tests);
+# unconditional grants stay refused.
+BOOTSTRAP_ENV: dict[str, str] = {
+    "VLP_ALLOWED_POLICY_NAMES": "AWSLogDeliveryWrite20150319,VendedLogsStates",
+    "VLP_ALLOWED_PREFIXES": "/aws/vendedlogs/,aws-waf-logs-",
+}
+
 
 def seed(server: LogsServer, document: dict[str, Any], name: str = NAME) -> None:
     """Store ``document`` as the account-level policy ``name`` (the CLI's region)."""

@@ -9,6 +9,7 @@ import pytest
 
 from local_aws.logs_server import LogsServer
 from local_aws.product import custom_resource, product_clients
+from tests.support import BOOTSTRAP_ENV
 from vended_logs_policy.adapters.clients import Clients
 
 if TYPE_CHECKING:  # the functions' code needs Python 3.13; the CLI's tests also run on 3.10
@@ -32,14 +33,6 @@ def clients(logs: LogsServer) -> Clients:
     """The handler's client factory: attach a CallCounter to ``clients.client("logs", region)``
     before the first request to count its calls (clients are cached per service and region)."""
     return product_clients(logs)
-
-
-# The bootstrap stack these tests stand for: its defaults, widened by a second policy name (the
-# rename event) and the WAF prefix (the advice tests); unconditional grants stay refused.
-BOOTSTRAP_ENV = {
-    "VLP_ALLOWED_POLICY_NAMES": "AWSLogDeliveryWrite20150319,VendedLogsStates",
-    "VLP_ALLOWED_PREFIXES": "/aws/vendedlogs/,aws-waf-logs-",
-}
 
 
 @pytest.fixture
