@@ -111,7 +111,9 @@ def _reason(exc: VendedLogsPolicyError) -> str:
 def retain_policy(event: Event, context: Any) -> Result:
     """Delete: leave the policy in place, other stacks rely on it. Never fails."""
     logger.info("delete: policy retained", extra={"physical_id": event.get("PhysicalResourceId")})
-    return Result(str(event.get("PhysicalResourceId") or ""), {})
+    # A Delete always names its resource; should one not, answer with the stable id rather than
+    # let crhelper derive one from the StackId (which fails on anything but a stack ARN).
+    return Result(str(event.get("PhysicalResourceId") or _failure_id(event, context)), {})
 
 
 class CustomResourceHandler:
