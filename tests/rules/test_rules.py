@@ -27,6 +27,8 @@ from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
 from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
 
+from tests.support import command_line
+
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "vended_logs_policy.lint"
 PACKAGE_DIR = REPO / "src" / "vended_logs_policy" / "lint"
@@ -1077,18 +1079,13 @@ DOCUMENTED_COMMAND = "cfn-lint --append-rules vended_logs_policy.lint -- templat
 
 
 def run_documented(command: str) -> subprocess.CompletedProcess[str]:
-    """Run a documented command line as written, from the repository root (bounded)."""
-    program, *args = shlex.split(command)
+    """Run a documented command line as written, from the repository root, as a user types it
+    (bash, with this Python's cfn-lint first on PATH). One run per session for each line: the
+    README's line on template.yaml is also run by test_documented_commands.py and
+    test_template.py, and the pre-commit hook's entry on template.yaml is the same line."""
+    program, *_ = shlex.split(command)
     assert program == "cfn-lint"
-    return subprocess.run(
-        [CFN_LINT, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-    )
+    return command_line(command)
 
 
 def test_docs_give_the_tested_command_line() -> None:
