@@ -56,6 +56,9 @@ LOG_DELIVERY_ACTIONS = frozenset(
     }
 )
 CHECK_ID = re.compile(r"^CKV2?_AWS_\d+$")
+# What `sam validate` prints when it ran the SAM transform (with --lint, or samconfig's
+# `lint = true`, it runs cfn-lint instead and says only "is a valid SAM Template").
+SAM_TRANSFORM_PASSED = "is a valid SAM Template. This is according to basic SAM Validation"
 # scripts/stackset_template.py, and the code location the session's translation is made with.
 STACKSET_SCRIPT = REPO / "scripts" / "stackset_template.py"
 STACKSET_CODE_URI = "s3://vlp-artifacts-example/vended-logs-policy/0123456789abcdef"

@@ -92,8 +92,9 @@ def test_sam_translates_the_example_offline(path: Path, env: dict[str, str]) -> 
     # Application Repository for its template, an AWS call these tests do not make)
     # When plain `sam validate` runs the SAM transform
     result = tools.run([tools.sam(), "validate", "--template-file", path], env)
-    # Then the transform succeeds
+    # Then the transform succeeds (the examples have no samconfig.toml that turns on --lint)
     assert result.returncode == 0, tools.explain(result)
+    assert tools.SAM_TRANSFORM_PASSED in result.stdout + result.stderr, tools.explain(result)
 
 
 def test_checkov_passes_and_every_skip_is_explained_and_needed(

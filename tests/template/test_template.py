@@ -128,12 +128,19 @@ def test_sam_validate_lint_passes(env: dict[str, str]) -> None:
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
-def test_sam_translates_the_template_offline(env: dict[str, str]) -> None:
+def test_sam_translates_the_template_offline(env: dict[str, str], tmp_path: Path) -> None:
     # Given the bootstrap template, which needs no managed policy and no nested application
-    # When plain `sam validate` runs the SAM transform (any AWS call would fail: no endpoint)
-    result = tools.run([tools.sam(), "validate", "--template-file", tools.TEMPLATE], env)
+    # When plain `sam validate` runs the SAM transform (any AWS call would fail: no endpoint),
+    # with an empty config file: samconfig.toml next to the template sets `lint = true` for
+    # validate, and with it `sam validate` runs cfn-lint instead of the transform
+    config = tmp_path / "samconfig.toml"
+    config.write_text("version = 0.1\n")
+    result = tools.run(
+        [tools.sam(), "validate", "--config-file", config, "--template-file", tools.TEMPLATE], env
+    )
     # Then the transform succeeds
     assert result.returncode == 0, tools.explain(result)
+    assert tools.SAM_TRANSFORM_PASSED in result.stdout + result.stderr, tools.explain(result)
 
 
 def _top_level_names(source: Path) -> set[str]:
