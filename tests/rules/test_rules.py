@@ -7,6 +7,7 @@ findings is asserted, so the fixtures stay valid templates apart from what they 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -145,9 +146,16 @@ def pack() -> Any:
     return rules
 
 
+@functools.cache
+def _fixture_matches(name: str) -> tuple[Any, ...]:
+    return tuple(lint_file(TEMPLATES / name, config=config()))
+
+
 def lint_fixture(name: str) -> list[Any]:
-    """Lint one fixture file the way the CLI does (with its file name, for nested paths)."""
-    return list(lint_file(TEMPLATES / name, config=config()))
+    """Lint one fixture file the way the CLI does (with its file name, for nested paths). Once
+    per session for each fixture: several tests read one fixture's findings, and no test
+    changes a fixture file."""
+    return list(_fixture_matches(name))
 
 
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
