@@ -1,7 +1,7 @@
 """Session fixtures of the template suite: one offline environment, and the tool runs several
 modules read (the StackSets translation, one checkov scan of every template).
 
-A session fixture runs once per pytest-xdist worker, so at most once per worker.
+Each runs once per session; under pytest-xdist, once in each worker whose tests need it.
 """
 
 from __future__ import annotations
