@@ -1,5 +1,6 @@
 """Helpers shared by several test modules (test modules import from here, never from each other):
-Hypothesis example counts, and running the CLI in-process or as the real console script."""
+Hypothesis example counts, running the CLI in-process or as the real console script, and
+external tools run once per session for every test that asks the same thing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -306,6 +307,59 @@ def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, st
     out, err = process.communicate(timeout=timeout)
     assert "Traceback" not in err
     return out, err
+
+
+# ---- external tools, one run per session ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# A closed port on loopback: an AWS call a tool makes fails at once, never reaches AWS.
+NO_AWS_ENDPOINT = "http://127.0.0.1:9"
+# The environment of command lines run as a user types them: the console script's (dummy
+# credentials, us-west-2, no profile), AWS unreachable, and this Python's console scripts (cfn-lint,
+# vended-logs-policy) first on PATH. Fixed for the session: runs are shared between tests, so
+# nothing in it may depend on which test asks first.
+TOOL_ENV: dict[str, str] = cli_env(
+    env={
+        "AWS_ENDPOINT_URL": NO_AWS_ENDPOINT,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+)
+_SHARED_RUNS: dict[
+    tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]], subprocess.CompletedProcess[str]
+] = {}
+
+
+def run_shared(
+    command: Sequence[str | Path],
+    cwd: Path = ROOT,
+    env: Mapping[str, str] = TOOL_ENV,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run an external tool once per session (per xdist worker) for every test that asks for the
+    same command, in the same folder, with the same environment: the first caller runs it, the
+    others get that run. Only for tools whose answer depends on nothing else (linters, scanners,
+    translators reading files no test changes); the run is bounded by ``timeout``."""
+    argv = tuple(str(part) for part in command)
+    key = (argv, str(cwd), tuple(sorted(env.items())))
+    if key not in _SHARED_RUNS:
+        _SHARED_RUNS[key] = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    return _SHARED_RUNS[key]
+
+
+def command_line(line: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """A command line as a user types it (bash expands its globs and quotes) in ``cwd``, with
+    ``TOOL_ENV``; one run per session for every test that types the same line in the same folder
+    (the README's and docs/' cfn-lint lines, the pre-commit hook's, the rule pack's tests)."""
+    return run_shared(["bash", "-c", line], cwd)
 
 
 # examples/ci's command, word for word (its test and the permission tests run it).

@@ -7,6 +7,7 @@ findings is asserted, so the fixtures stay valid templates apart from what they 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -26,6 +27,8 @@ from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
 from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
+
+from tests.support import command_line
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "vended_logs_policy.lint"
@@ -143,9 +146,16 @@ def pack() -> Any:
     return rules
 
 
+@functools.cache
+def _fixture_matches(name: str) -> tuple[Any, ...]:
+    return tuple(lint_file(TEMPLATES / name, config=config()))
+
+
 def lint_fixture(name: str) -> list[Any]:
-    """Lint one fixture file the way the CLI does (with its file name, for nested paths)."""
-    return list(lint_file(TEMPLATES / name, config=config()))
+    """Lint one fixture file the way the CLI does (with its file name, for nested paths). Once
+    per session for each fixture: several tests read one fixture's findings, and no test
+    changes a fixture file."""
+    return list(_fixture_matches(name))
 
 
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -1077,18 +1087,13 @@ DOCUMENTED_COMMAND = "cfn-lint --append-rules vended_logs_policy.lint -- templat
 
 
 def run_documented(command: str) -> subprocess.CompletedProcess[str]:
-    """Run a documented command line as written, from the repository root (bounded)."""
-    program, *args = shlex.split(command)
+    """Run a documented command line as written, from the repository root, as a user types it
+    (bash, with this Python's cfn-lint first on PATH). One run per session for each line: the
+    README's line on template.yaml is also run by test_documented_commands.py and
+    test_template.py, and the pre-commit hook's entry on template.yaml is the same line."""
+    program, *_ = shlex.split(command)
     assert program == "cfn-lint"
-    return subprocess.run(
-        [CFN_LINT, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-    )
+    return command_line(command)
 
 
 def test_docs_give_the_tested_command_line() -> None:

@@ -3,7 +3,11 @@
 Every external tool runs as a subprocess with an environment that cannot reach AWS: dummy
 credentials, a fixed region, and ``AWS_ENDPOINT_URL`` pointing at a closed local port, so an
 accidental AWS call fails at once instead of leaving the machine. SAM CLI telemetry and its
-PyPI version check are off (a private SAM CLI config directory says so).
+PyPI version check are off (a private SAM CLI config directory says so). The session has one such
+environment (conftest.py), and each tool run several tests read runs once: one checkov scan of
+every template (conftest.py), the documented command lines (``tests.support.command_line``).
+cfn-lint's findings, where its console script is not the point, come from cfn-lint's API in
+process (``rule_pack_findings``).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +56,12 @@ LOG_DELIVERY_ACTIONS = frozenset(
     }
 )
 CHECK_ID = re.compile(r"^CKV2?_AWS_\d+$")
+# What `sam validate` prints when it ran the SAM transform (with --lint, or samconfig's
+# `lint = true`, it runs cfn-lint instead and says only "is a valid SAM Template").
+SAM_TRANSFORM_PASSED = "is a valid SAM Template. This is according to basic SAM Validation"
+# scripts/stackset_template.py, and the code location the session's translation is made with.
+STACKSET_SCRIPT = REPO / "scripts" / "stackset_template.py"
+STACKSET_CODE_URI = "s3://vlp-artifacts-example/vended-logs-policy/0123456789abcdef"
 
 
 def example_templates() -> list[Path]:
@@ -91,17 +101,26 @@ def checkov() -> Path:
     return _tool("VLP_CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov")
 
 
-def cfn_lint() -> Path:
-    """cfn-lint from the test environment (next to this Python)."""
-    path = Path(sys.executable).parent / "cfn-lint"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing; run `make install` first", pytrace=False)
-    return path
+def rule_pack_findings(
+    *templates: Path, ignore_checks: Sequence[str] = ()
+) -> dict[Path, list[str]]:
+    """What cfn-lint finds in each template, in process: all of cfn-lint's rules plus the project's
+    pack, in the tools' region, as `cfn-lint --append-rules vended_logs_policy.lint -- <template>`
+    finds it (that command exits 0 exactly when a template has no finding); each finding as
+    ``RULE message (file:line)``. The console script itself runs where it is the point: the
+    documented lines (test_documented_commands.py) and tests/rules."""
+    from cfnlint.api import ManualArgs, lint_file
 
-
-def cfn_lint_command(path: Path) -> list[str | Path]:
-    """cfn-lint on one template, with the project's rule pack (vended_logs_policy.lint) added."""
-    return [cfn_lint(), "--append-rules", RULES_MODULE, "--", path]
+    config = ManualArgs(
+        append_rules=[RULES_MODULE], regions=[REGION], ignore_checks=list(ignore_checks)
+    )
+    return {
+        path: [
+            f"{match.rule.id} {match.message} ({match.filename}:{match.linenumber})"
+            for match in lint_file(path, config=config)
+        ]
+        for path in templates
+    }
 
 
 def offline_env(home: Path) -> dict[str, str]:
@@ -252,3 +271,21 @@ def checkov_failures(paths: Sequence[Path], env: Mapping[str, str]) -> set[tuple
     if result.returncode == 1:
         assert failures, explain(result)
     return failures
+
+
+@dataclass(frozen=True)
+class CheckovScan:
+    """One checkov run over every template the suite scans.
+
+    ``failures``: (file, resource, check id) of every failed check. ``without_skips``: for
+    template.yaml and each example, the copy of it with every checkov suppression removed, which
+    the same run scanned too (each suppression must hide a finding that is real).
+    """
+
+    failures: frozenset[tuple[Path, str, str]]
+    without_skips: dict[Path, Path]
+
+    def failures_in(self, *paths: Path) -> set[tuple[Path, str, str]]:
+        """The failures in these files."""
+        wanted = {path.resolve() for path in paths}
+        return {failure for failure in self.failures if failure[0] in wanted}

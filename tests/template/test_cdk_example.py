@@ -37,16 +37,10 @@ VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
 CDK_OWN_FINDINGS = ("W3005",)
 
 
-def lint_with_rule_pack(env: dict[str, str], *templates: Path) -> tuple[int, str]:
-    """cfn-lint with the project's rule pack on templates: (exit code, what it printed).
-
-    The one place that says how the pack is loaded (`--append-rules vended_logs_policy.lint`).
-    """
-    first, *others = templates
-    command = [*tools.cfn_lint_command(first), *others]
-    ignore = [arg for check in CDK_OWN_FINDINGS for arg in ("--ignore-checks", check)]
-    result = tools.run([command[0], *ignore, *command[1:]], env)
-    return result.returncode, tools.explain(result)
+def lint_with_rule_pack(*templates: Path) -> dict[Path, list[str]]:
+    """cfn-lint with the project's rule pack on templates, in process, CDK's own findings
+    ignored: each template's findings (`--ignore-checks W3005` on the command line)."""
+    return tools.rule_pack_findings(*templates, ignore_checks=CDK_OWN_FINDINGS)
 
 
 # The rule of the pack that wants a logging state machine to depend on the custom resource.
@@ -72,11 +66,6 @@ def aspect_module() -> ModuleType:
 @pytest.fixture(scope="module")
 def app_module(aspect_module: ModuleType) -> ModuleType:
     return _load("vended_logs_policy_cdk_example_app", EXAMPLE / "app.py")
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return tools.offline_env(tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +188,12 @@ def test_the_service_token_can_come_from_the_ssm_parameter(
     assert policy["Properties"]["ServiceToken"] == f"{{{{resolve:ssm:{name}}}}}"
 
 
-def test_the_synthesized_template_lints_clean(synthesized: Path, env: dict[str, str]) -> None:
+def test_the_synthesized_template_lints_clean(synthesized: Path) -> None:
     # Given the synthesized template
     # When cfn-lint checks it with the project's rule pack
-    code, output = lint_with_rule_pack(env, synthesized)
+    findings = lint_with_rule_pack(synthesized)[synthesized]
     # Then it finds nothing
-    assert code == 0, output
+    assert findings == [], "\n".join(findings)
 
 
 # --- the Aspect on its own ---------------------------------------------------------------------
@@ -244,7 +233,7 @@ def _by_id(template: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def test_without_the_aspect_the_rule_pack_reports_the_state_machine(
-    aspect_module: ModuleType, env: dict[str, str], tmp_path: Path
+    aspect_module: ModuleType, tmp_path: Path
 ) -> None:
     import aws_cdk as cdk
 
@@ -256,16 +245,16 @@ def test_without_the_aspect_the_rule_pack_reports_the_state_machine(
         if ordered:
             cdk.Aspects.of(stack).add(aspect_module.VendedLogsPolicyAspect(policy))
     app.synth()
-    # When the rule pack checks both (one run)
-    code, output = lint_with_rule_pack(
-        env, tmp_path / "WithoutAspect.template.json", tmp_path / "WithAspect.template.json"
-    )
+    # When the rule pack checks both
+    without_aspect = tmp_path / "WithoutAspect.template.json"
+    with_aspect = tmp_path / "WithAspect.template.json"
+    findings = lint_with_rule_pack(without_aspect, with_aspect)
+    output = "\n".join(finding for found in findings.values() for finding in found)
     # Then it reports the state machine without the Aspect, and nothing in the other stack
-    assert code != 0, output
-    assert DEPENDS_ON_RULE in output, output
-    # (a finding names its place as `file:line:column`)
-    assert "WithoutAspect.template.json:" in output, output
-    assert "WithAspect.template.json:" not in output, output
+    assert findings[without_aspect], output
+    reported = [finding.split(" ", 1)[0] for finding in findings[without_aspect]]
+    assert DEPENDS_ON_RULE in reported, output
+    assert findings[with_aspect] == [], output
 
 
 def _destinations(stack: cdk.Stack) -> dict[str, bool]:

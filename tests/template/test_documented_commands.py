@@ -2,18 +2,21 @@
 
 Every ``make`` line of a fenced shell block must name real targets and expand (``make -n``: the
 recipe is printed, not run, so ``make test`` does not recurse); every ``cfn-lint`` line is run,
-through bash so its globs expand, and must find nothing in the templates it names.
+through bash so its globs expand, and must find nothing in the templates it names. A line is run
+once per session: the rule pack's tests and test_template.py type the same
+``cfn-lint ... -- template.yaml`` line and share that run (``tests.support.command_line``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support import command_line
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -66,14 +69,6 @@ def test_documented_make_line_expands(command: str) -> None:
 
 @pytest.mark.parametrize("command", _commands("cfn-lint"))
 def test_documented_cfn_lint_line_passes(command: str) -> None:
-    path = f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"
-    result = subprocess.run(
-        ["bash", "-c", command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, "PATH": path},
-    )
+    # the test environment's cfn-lint comes first on PATH (tests.support.TOOL_ENV)
+    result = command_line(command, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,6 +7,7 @@ The documented `make stackset-template` command runs as written (make and the sh
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -16,12 +17,14 @@ from typing import Any
 
 import pytest
 
+from tests.support import run_shared
+
 from . import _tools as tools
 
 pytestmark = pytest.mark.template
 
-SCRIPT = tools.REPO / "scripts" / "stackset_template.py"
-CODE_URI = "s3://vlp-artifacts-example/vended-logs-policy/0123456789abcdef"
+SCRIPT = tools.STACKSET_SCRIPT
+CODE_URI = tools.STACKSET_CODE_URI
 # Resources SAM leaves alone: they must come out exactly as written.
 UNTOUCHED = (
     "FunctionLogGroup",
@@ -38,11 +41,6 @@ UNTOUCHED = (
 DOCUMENTED_IN = (tools.REPO / "docs" / "deploy.md", tools.EXAMPLES_DIR / "stackset" / "README.md")
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return tools.offline_env(tmp_path_factory.mktemp("home"))
-
-
 def _translate(
     env: dict[str, str], output: Path, *where: str, template: Path = tools.TEMPLATE
 ) -> subprocess.CompletedProcess[str]:
@@ -51,11 +49,9 @@ def _translate(
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
-    path = tmp_path_factory.mktemp("stackset") / "template.json"
-    result = _translate(env, path, "--code-uri", CODE_URI)
-    assert result.returncode == 0, tools.explain(result)
-    return path
+def output(stackset_template: Path) -> Path:
+    """template.yaml translated with CODE_URI (once per session: checkov scans it too)."""
+    return stackset_template
 
 
 @pytest.fixture(scope="module")
@@ -157,18 +153,18 @@ def test_output_is_region_agnostic_and_deterministic(
     assert text.endswith("}\n")
 
 
-def test_cfn_lint_passes(output: Path, env: dict[str, str]) -> None:
+def test_cfn_lint_passes(output: Path) -> None:
     # Given the translated template
-    # When cfn-lint checks it, with the project's rules
-    result = tools.run(tools.cfn_lint_command(output), env)
+    # When cfn-lint checks it, with the project's rules (in process)
+    findings = tools.rule_pack_findings(output)[output]
     # Then it finds nothing
-    assert result.returncode == 0, tools.explain(result)
+    assert findings == [], "\n".join(findings)
 
 
-def test_checkov_passes(output: Path, env: dict[str, str]) -> None:
+def test_checkov_passes(output: Path, checkov_scan: tools.CheckovScan) -> None:
     # Given the translated template, which kept its suppressions
-    # When checkov scans it
-    failures = tools.checkov_failures([output], env)
+    # When checkov scans it (the session's one run over every template)
+    failures = checkov_scan.failures_in(output)
     # Then it passes
     assert not failures
 
@@ -296,43 +292,35 @@ def test_the_docs_give_the_command_with_a_bucket_per_region() -> None:
         assert "${" not in line, f"{where}: {line}"
 
 
+@pytest.fixture(scope="module")
+def documented_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the documented commands' recipes write instead of stackset/: one file per line,
+    named by its hash (the docs give the same line, and one line is run once)."""
+    return tmp_path_factory.mktemp("documented")
+
+
 @pytest.mark.parametrize("command", _documented_commands(), ids=lambda c: str(c[0]))
 def test_the_documented_command_gives_each_region_its_own_bucket(
-    command: tuple[str, str], env: dict[str, str], tmp_path: Path
+    command: tuple[str, str], env: dict[str, str], documented_outputs: Path
 ) -> None:
     # Given the documented command, with the docs' placeholder for the object's hash filled in
     _, line = command
     line = line.replace("<hash>", "0123456789abcdef")
     fresh = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
-    # When the shell runs it through make, printing the recipe make would run (make -n)
+    # When the shell runs it through make, printing the recipe make would run (make -n); a line
+    # both documents give is run once (tests.support.run_shared)
     assert line.startswith("make stackset-template "), line
     dry = line.replace("make", "make --no-print-directory -n", 1)
-    printed = subprocess.run(
-        ["bash", "-c", dry],
-        env=fresh,
-        cwd=tools.REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    printed = run_shared(["bash", "-c", dry], tools.REPO, fresh, timeout=60)
     assert printed.returncode == 0, printed.stderr
     recipe = printed.stdout.strip().splitlines()[-1]
     assert "--output stackset/template.json" in recipe, recipe
     # And that recipe runs in the shell, writing to a scratch file instead of stackset/
-    output = tmp_path / "template.json"
+    output = documented_outputs / f"{hashlib.sha256(line.encode()).hexdigest()[:16]}.json"
     recipe = recipe.replace(
         "--output stackset/template.json", f"--output {shlex.quote(str(output))}"
     )
-    ran = subprocess.run(
-        ["bash", "-c", recipe],
-        env=env,
-        cwd=tools.REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ran = run_shared(["bash", "-c", recipe], tools.REPO, env, timeout=120)
     # Then every function's code comes from the bucket of the stack's own region
     assert ran.returncode == 0, f"{recipe}\n{ran.stdout}\n{ran.stderr}"
     functions = tools.resources_of(json.loads(output.read_text()), "AWS::Lambda::Function")

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import vended_logs_policy
+from tests.support import command_line
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
 from vended_logs_policy.function import properties
 
@@ -60,11 +61,6 @@ KEYS_BY_TYPE = {
     "Update": COMMON_KEYS | {"PhysicalResourceId", "OldResourceProperties"},
     "Delete": COMMON_KEYS | {"PhysicalResourceId"},
 }
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return tools.offline_env(tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +110,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path
 # --- tools -----------------------------------------------------------------------------------
 
 
-def test_cfn_lint_passes(env: dict[str, str]) -> None:
+def test_cfn_lint_passes() -> None:
     # Given the bootstrap template
-    # When cfn-lint checks it, with the project's rules
-    result = tools.run(tools.cfn_lint_command(tools.TEMPLATE), env)
+    # When cfn-lint checks it, with the project's rules: the line docs/lint-rules.md gives, from
+    # the repository root (one run, shared with the docs' and the rule pack's tests)
+    result = command_line(f"cfn-lint --append-rules {tools.RULES_MODULE} -- template.yaml")
     # Then it finds nothing
     assert result.returncode == 0, tools.explain(result)
 
@@ -131,12 +128,19 @@ def test_sam_validate_lint_passes(env: dict[str, str]) -> None:
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
-def test_sam_translates_the_template_offline(env: dict[str, str]) -> None:
+def test_sam_translates_the_template_offline(env: dict[str, str], tmp_path: Path) -> None:
     # Given the bootstrap template, which needs no managed policy and no nested application
-    # When plain `sam validate` runs the SAM transform (any AWS call would fail: no endpoint)
-    result = tools.run([tools.sam(), "validate", "--template-file", tools.TEMPLATE], env)
+    # When plain `sam validate` runs the SAM transform (any AWS call would fail: no endpoint),
+    # with an empty config file: samconfig.toml next to the template sets `lint = true` for
+    # validate, and with it `sam validate` runs cfn-lint instead of the transform
+    config = tmp_path / "samconfig.toml"
+    config.write_text("version = 0.1\n")
+    result = tools.run(
+        [tools.sam(), "validate", "--config-file", config, "--template-file", tools.TEMPLATE], env
+    )
     # Then the transform succeeds
     assert result.returncode == 0, tools.explain(result)
+    assert tools.SAM_TRANSFORM_PASSED in result.stdout + result.stderr, tools.explain(result)
 
 
 def _top_level_names(source: Path) -> set[str]:
@@ -312,14 +316,14 @@ def test_samconfig_lets_sam_package_take_an_explicit_bucket(
 
 
 def test_checkov_passes_and_every_skip_is_explained_and_needed(
-    env: dict[str, str], template: dict[str, Any], tmp_path: Path
+    checkov_scan: tools.CheckovScan, template: dict[str, Any]
 ) -> None:
     # Given the template, and a copy of it without any checkov suppression
-    stripped = tmp_path / "template-without-skips.json"
-    stripped.write_text(json.dumps(tools.without_checkov_skips(template)))
+    stripped = checkov_scan.without_skips[tools.TEMPLATE.resolve()]
+    assert tools.without_checkov_skips(template) == json.loads(stripped.read_text())
     skips = list(tools.checkov_skips(template))
-    # When checkov scans both (one run)
-    failures = tools.checkov_failures([tools.TEMPLATE, stripped], env)
+    # When checkov scans both (the session's one run over every template)
+    failures = checkov_scan.failures_in(tools.TEMPLATE, stripped)
     # Then the template passes
     assert not {f for f in failures if f[0] == tools.TEMPLATE.resolve()}, failures
     # And every suppression names a check, gives a reason, and hides a finding that is real
