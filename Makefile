@@ -98,7 +98,11 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install lint complexity ## every test (the README's test command), on both cores
+test: install ## every test (the README's test command): lint, complexity, py310 and suite side by side
+	@$(MAKE) --no-print-directory --jobs=4 --output-sync=target lint complexity py310 suite
+
+.PHONY: suite
+suite: install ## every test on Python 3.13, with the thorough Hypothesis profile and coverage
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 # The oldest Python the CLI and the rule pack support, with the runtime dependencies at their
@@ -120,7 +124,6 @@ py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at 
 	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -n 2 -p no:cacheprovider \
 		tests/unit tests/adapters tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
 
-test: py310
 
 .PHONY: bench
 bench: install ## benchmarks: cold start, warm request, package size, apply vs manual fix, engine scaling
