@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,12 +71,14 @@ class Arrivals:
     the main thread is (so a blocking read of stdin ends) and is remembered.
 
     Python drops an exception raised inside a weakref callback or ``__del__`` ("Exception
-    ignored"), and a signal can land there while modules are imported: ``check`` raises it again
-    at the next point the command chooses, so no signal is lost.
+    ignored", with a traceback), and a signal can land there while modules are imported: such a
+    drop is not reported, and ``check`` raises it again at the next point the command chooses, so
+    no signal is lost.
     """
 
     def __init__(self) -> None:
         self.arrived = False
+        self._report = sys.unraisablehook
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if a signal arrived (even one Python dropped)."""
@@ -86,11 +89,20 @@ class Arrivals:
         self.arrived = True
         raise KeyboardInterrupt
 
+    def _quiet(self, unraisable: Any) -> None:
+        """Python's report of a dropped KeyboardInterrupt is a traceback: ours is one line."""
+        if not (self.arrived and unraisable.exc_type is KeyboardInterrupt):
+            self._report(unraisable)
+
     @contextmanager
     def installed(self) -> Iterator[Arrivals]:
         """Catch SIGINT and SIGTERM while the block runs (main thread only)."""
-        with _signals_to(self._handle):
-            yield self
+        self._report, sys.unraisablehook = sys.unraisablehook, self._quiet
+        try:
+            with _signals_to(self._handle):
+                yield self
+        finally:
+            sys.unraisablehook = self._report
 
 
 Handler = Callable[[int, FrameType | None], Any]
