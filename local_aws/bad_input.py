@@ -18,8 +18,9 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 
 from local_aws.events import load_event
-from local_aws.policies import ARN, delivery_statement, document
+from local_aws.policies import ARN, NAME, delivery_statement, document
 from local_aws.response_endpoint import MAX_BODY_BYTES
+from vended_logs_policy.function.cfn_protocol import MAX_REASON
 
 __all__ = [
     "MALFORMED_DOCUMENTS",
@@ -231,6 +232,14 @@ def check_answer(case: Case, sent: Sequence[Sent], calls: Sequence[str]) -> None
 
 
 # ---- malformed stored policy documents -----------------------------------------------------
+
+
+def check_refusal(error: Exception) -> None:
+    """The service's refusal to edit a stored policy: a clear, short reason, no traceback."""
+    reason = str(error)
+    assert reason.startswith(f"policy {NAME} left unchanged: ")
+    assert len(reason) <= MAX_REASON
+    assert "Traceback" not in reason
 
 
 def statement(**overrides: Any) -> dict[str, Any]:
