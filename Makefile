@@ -82,8 +82,9 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 .PHONY: check
-check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, then every test but the wire and templates
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" tests/unit tests/service tests/adapters tests/integration $(PYTEST_ARGS)
+check: lint complexity ## the fast inner loop, .venv only: lint, types, complexity, the pure, service, adapter and CLI tests
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PY) -m pytest -q -n 2 -m "not wire and not template" \
+		tests/unit tests/service tests/adapters tests/integration/test_cli*.py $(PYTEST_ARGS)
 
 .PHONY: unit
 unit: $(VENV)/.installed ## pure tests (engine, properties) and the service on the in-memory fake (no AWS endpoint)

@@ -364,3 +364,17 @@ def command_line(line: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str
 
 # examples/ci's command, word for word (its test and the permission tests run it).
 CI_COMMAND = "vended-logs-policy audit --fail-on over-limit,near-limit --regions all --json"
+
+
+# ---- templates -----------------------------------------------------------------------------------
+
+TEMPLATE = ROOT / "template.yaml"
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """A template as plain data, short-form intrinsics (!Ref, !GetAtt, !Sub) in long form. The
+    loader is cfn-lint's, imported on first use: importing cfn-lint takes seconds."""
+    from cfnlint.decode.cfn_yaml import load
+
+    data: dict[str, Any] = json.loads(json.dumps(load(str(path))))
+    return data

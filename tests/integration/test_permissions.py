@@ -38,8 +38,7 @@ from local_aws.policies import NAME, REPORT, report_document
 from local_aws.policy_docs import Policy, actions_of, merged, policy_blocks, without
 from local_aws.product import answer_of
 from local_aws.response_endpoint import ResponseEndpoint
-from tests.support import CI_COMMAND
-from tests.template import _tools as template_tools
+from tests.support import CI_COMMAND, TEMPLATE, load_template
 from vended_logs_policy.adapters.clients import Clients
 from vended_logs_policy.cli import main
 from vended_logs_policy.function.account_guard import AccountGuardHandler
@@ -344,7 +343,7 @@ def test_render_needs_no_permission_at_all(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize(("block", "role"), [("function-role", "FunctionRole"),
                                              ("watch-role", "WatchRole")])  # fmt: skip
 def test_the_function_roles_are_quoted_from_the_template(block: str, role: str) -> None:
-    template = template_tools.load(template_tools.TEMPLATE)
+    template = load_template(TEMPLATE)
     [policy] = template["Resources"][role]["Properties"]["Policies"]
     assert policy_blocks()[block] == policy["PolicyDocument"]
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode.cfn_yaml import load as cfn_yaml_load
+
+from tests.support import load_template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -184,8 +185,7 @@ def explain(result: subprocess.CompletedProcess[str]) -> str:
 
 def load(path: Path) -> dict[str, Any]:
     """A template as plain data, short-form intrinsics (!Ref, !GetAtt, !Sub) in long form."""
-    data: dict[str, Any] = json.loads(json.dumps(cfn_yaml_load(str(path))))
-    return data
+    return load_template(path)
 
 
 def resources_of(template: Mapping[str, Any], *types: str) -> dict[str, dict[str, Any]]:
