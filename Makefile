@@ -99,8 +99,7 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install ## every test (the README's test command): lint, complexity, py310 and suite side by side
-	@$(MAKE) --no-print-directory --jobs=4 --output-sync=target lint complexity py310 suite
+test: install lint complexity py310 suite ## every test (the README's test command): lint, complexity, py310, suite
 
 .PHONY: suite
 suite: install ## every test on Python 3.13, with the thorough Hypothesis profile and coverage
