@@ -19,6 +19,14 @@ comma       := ,
 # Lazily evaluated: only targets that create a virtual environment look for Python 3.13.
 PYTHON313 = $(shell scripts/find-python313)
 
+# Bytecode: where PYTHONDONTWRITEBYTECODE is set (this project's CI machines set it), every Python
+# process compiles each module it imports from source again: a cfn-lint run took 3.2 s instead of
+# 1.3 s, and each pytest worker, sam, checkov and CLI run a test starts paid the same. The targets
+# keep the bytecode instead, in one ignored folder (.pycache) outside the source tree, so src/
+# holds no __pycache__ for `sam build` to package.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
+
 export VLP_SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
@@ -139,4 +147,4 @@ stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets:
 
 .PHONY: clean
 clean: ## remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PY310_VENV) $(UV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf .pycache $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PY310_VENV) $(UV_VENV) .aws-sam stackset .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
