@@ -22,10 +22,12 @@ PYTHON313 = $(shell scripts/find-python313)
 # Bytecode: where PYTHONDONTWRITEBYTECODE is set (this project's CI machines set it), every Python
 # process compiles each module it imports from source again: a cfn-lint run took 3.2 s instead of
 # 1.3 s, and each pytest worker, sam, checkov and CLI run a test starts paid the same. The targets
-# keep the bytecode instead, in one ignored folder (.pycache) outside the source tree, so src/
-# holds no __pycache__ for `sam build` to package.
+# keep the bytecode instead, in one ignored folder (.pycache) outside the source tree. `sam build`
+# runs without it (NO_PYCACHE): the pip inside it would put the package's bytecode there, not into
+# the build, and every cold start would compile the package again.
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
+NO_PYCACHE := env -u PYTHONPYCACHEPREFIX
 
 export VLP_SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 export VLP_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
@@ -139,7 +141,7 @@ bench: install ## benchmarks: cold start, warm request, package size, apply vs m
 
 .PHONY: build
 build: $(SAM_VENV)/.installed ## sam build (python3.13 from the SAM environment)
-	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VLP_SAM) build --template-file template.yaml
+	$(NO_PYCACHE) SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VLP_SAM) build --template-file template.yaml
 
 .PHONY: stackset-template
 stackset-template: $(SAM_VENV)/.installed ## plain CloudFormation for StackSets: make stackset-template CODE_URI=s3://bucket/key.zip

@@ -132,12 +132,14 @@ def offline_env(home: Path) -> dict[str, str]:
     if not metadata.exists():
         # Far-future last check: SAM CLI skips its weekly PyPI version check.
         metadata.write_text(json.dumps({"telemetryEnabled": False, "lastVersionCheck": 4.0e9}))
-    # Keep the machine's own settings (pip index and certificates, proxies), drop every AWS one.
+    # Keep the machine's own settings (pip index and certificates, proxies), drop every AWS one,
+    # and the Makefile's bytecode folder: with it, the pip that `sam build` runs would put the
+    # package's bytecode there instead of into the build.
     sam_bin = _tool_path("VLP_SAM", SAM_FALLBACK).parent
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "SAM_CLI_", "__SAM_CLI_"))
+        if not key.startswith(("AWS_", "SAM_CLI_", "__SAM_CLI_")) and key != "PYTHONPYCACHEPREFIX"
     }
     env.update(
         {
