@@ -109,11 +109,19 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install lint complexity py310 suite ## every test (the README's test command): lint, complexity, py310, suite
+test: install ## every test (the README's test command): lint, complexity and py310 side by side, then suite
+	$(MAKE) --no-print-directory -j 2 --output-sync=target lint complexity py310
+	$(MAKE) --no-print-directory suite
+
+# Three pytest-xdist workers on two cores: about a third of the suite's time is waiting (real
+# timeouts, signals, subprocesses), and tests/conftest.py puts the modules that wait first, which
+# worksteal hands to the first worker while the others compute. Measured on 2 cores: 115-128 s,
+# against 166-179 s with two workers and 135-141 s with four.
+XDIST := -n 3 --dist worksteal
 
 .PHONY: suite
 suite: install ## every test on Python 3.13, with the thorough Hypothesis profile and coverage
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(XDIST) --cov --cov-report=term $(PYTEST_ARGS)
 
 # The oldest Python the CLI and the rule pack support, with the runtime dependencies at their
 # floors (requirements/py310.txt): `pip install '.[lint]'` there, then the pure and CLI tests and
@@ -131,7 +139,7 @@ $(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
 .PHONY: py310
 py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at its dependency floors: pure and CLI tests
 	$(VENV)/bin/mypy --python-version 3.10 $(PY310_CODE)
-	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest -n 2 -p no:cacheprovider \
+	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest $(XDIST) -p no:cacheprovider \
 		tests/unit tests/adapters tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
 
 

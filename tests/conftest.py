@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from local_aws.lambda_context import FakeLambdaContext  # noqa: E402
 from local_aws.logs_server import LogsServer  # noqa: E402
 from local_aws.response_endpoint import ResponseEndpoint  # noqa: E402
+from tests.support import SharedRuns, run_folder  # noqa: E402
 
 # Every boto3 session (one per CLI run, handler, test client) would parse the same service models
 # again (~0.1 s of CPU per client): the test process shares one botocore loader, and so each
@@ -94,3 +95,17 @@ def cfn(response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch) ->
 def lambda_context() -> FakeLambdaContext:
     """A fresh fake Lambda context with 60 s to run."""
     return FakeLambdaContext()
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    """External tool runs shared by every test and xdist worker of this run (``SharedRuns``)."""
+    return SharedRuns(run_folder(tmp_path_factory) / "shared-runs")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with tests that wait on the wire (real timeouts, signals, subprocesses) first,
+    each module's tests kept together and in order: under ``--dist worksteal`` the first worker
+    takes them, and its waiting leaves the cores to the others' work."""
+    waiting = {item.path for item in items if item.get_closest_marker("wire")}
+    items.sort(key=lambda item: item.path not in waiting)

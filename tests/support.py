@@ -1,13 +1,15 @@
 """Helpers shared by several test modules (test modules import from here, never from each other):
 Hypothesis example counts, running the CLI in-process or as the real console script, and
-external tools run once per session for every test that asks the same thing."""
+external tools run once per test run for every test that asks the same thing."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+from filelock import FileLock
 from hypothesis import settings
 
 from local_aws.policies import ACCOUNT, DELIVERY, NAME, OUTSIDE, REGION, ROUTE53
@@ -309,7 +313,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, st
     return out, err
 
 
-# ---- external tools, one run per session ---------------------------------------------------------
+# ---- external tools, one run per test run -------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
 # A closed port on loopback: an AWS call a tool makes fails at once, never reaches AWS.
@@ -325,41 +329,71 @@ TOOL_ENV: dict[str, str] = cli_env(
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
 )
-_SHARED_RUNS: dict[
-    tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]], subprocess.CompletedProcess[str]
-] = {}
 
 
-def run_shared(
-    command: Sequence[str | Path],
-    cwd: Path = ROOT,
-    env: Mapping[str, str] = TOOL_ENV,
-    timeout: float = 300,
-) -> subprocess.CompletedProcess[str]:
-    """Run an external tool once per session (per xdist worker) for every test that asks for the
-    same command, in the same folder, with the same environment: the first caller runs it, the
-    others get that run. Only for tools whose answer depends on nothing else (linters, scanners,
-    translators reading files no test changes); the run is bounded by ``timeout``."""
-    argv = tuple(str(part) for part in command)
-    key = (argv, str(cwd), tuple(sorted(env.items())))
-    if key not in _SHARED_RUNS:
-        _SHARED_RUNS[key] = subprocess.run(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    return _SHARED_RUNS[key]
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this pytest run shares (pytest-xdist's recipe: the parent
+    of each worker's base temporary folder); without xdist, the base temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def command_line(line: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """A command line as a user types it (bash expands its globs and quotes) in ``cwd``, with
-    ``TOOL_ENV``; one run per session for every test that types the same line in the same folder
-    (the README's and docs/' cfn-lint lines, the pre-commit hook's, the rule pack's tests)."""
-    return run_shared(["bash", "-c", line], cwd)
+def made_once(folder: Path, make: Callable[[Path], object]) -> Path:
+    """``folder``, filled by ``make`` once for the whole run: the first worker to ask makes it
+    while it holds a file lock, the others wait for the lock and use what it made. A ``make``
+    that fails leaves no mark, so the next one to ask tries again (and fails the same way)."""
+    made = folder / ".made"
+    with FileLock(f"{folder}.lock"):
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            made.touch()
+    return folder
+
+
+class SharedRuns:
+    """External tools run once per test run for every test, in every xdist worker, that asks
+    for the same command in the same folder with the same environment: the first caller runs it,
+    the others read its exit code and output. Only for tools whose answer depends on nothing
+    else (linters, scanners, translators reading files no test changes)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def run(
+        self,
+        command: Sequence[str | Path],
+        cwd: Path = ROOT,
+        env: Mapping[str, str] = TOOL_ENV,
+        timeout: float = 300,
+    ) -> subprocess.CompletedProcess[str]:
+        """``command`` in ``cwd`` with ``env``, bounded by ``timeout``, run once for the run."""
+        argv = [str(part) for part in command]
+        key = json.dumps([argv, str(cwd), sorted(env.items())])
+        name = hashlib.sha256(key.encode()).hexdigest()[:32]
+
+        def record(folder: Path) -> None:
+            ran = subprocess.run(
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            answer = {"code": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr}
+            (folder / "run.json").write_text(json.dumps(answer))
+
+        data = json.loads((made_once(self.folder / name, record) / "run.json").read_text())
+        return subprocess.CompletedProcess(argv, data["code"], data["stdout"], data["stderr"])
+
+    def command_line(self, line: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+        """A command line as a user types it (bash expands its globs and quotes) in ``cwd``, with
+        ``TOOL_ENV``: the README's and docs/' cfn-lint lines, the pre-commit hook's, the rule
+        pack's tests."""
+        return self.run(["bash", "-c", line], cwd)
 
 
 # examples/ci's command, word for word (its test and the permission tests run it).

@@ -28,7 +28,7 @@ from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
 from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
 
-from tests.support import command_line
+from tests.support import SharedRuns
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "vended_logs_policy.lint"
@@ -1091,14 +1091,14 @@ def test_cli_passes_a_good_template_and_ends_on_a_cycle() -> None:
 DOCUMENTED_COMMAND = "cfn-lint --append-rules vended_logs_policy.lint -- template.yaml"
 
 
-def run_documented(command: str) -> subprocess.CompletedProcess[str]:
+def run_documented(runs: SharedRuns, command: str) -> subprocess.CompletedProcess[str]:
     """Run a documented command line as written, from the repository root, as a user types it
     (bash, with this Python's cfn-lint first on PATH). One run per session for each line: the
     README's line on template.yaml is also run by test_documented_commands.py and
     test_template.py, and the pre-commit hook's entry on template.yaml is the same line."""
     program, *_ = shlex.split(command)
     assert program == "cfn-lint"
-    return command_line(command)
+    return runs.command_line(command)
 
 
 def test_docs_give_the_tested_command_line() -> None:
@@ -1109,31 +1109,33 @@ def test_docs_give_the_tested_command_line() -> None:
     assert f"\n{DOCUMENTED_COMMAND}\n" in text
 
 
-def test_documented_command_passes_template_yaml() -> None:
+def test_documented_command_passes_template_yaml(shared_runs: SharedRuns) -> None:
     # Given the documented command line, exactly, on the repository's template.yaml
     # When it runs
-    result = run_documented(DOCUMENTED_COMMAND)
+    result = run_documented(shared_runs, DOCUMENTED_COMMAND)
     # Then it exits 0 with nothing to report, and no traceback
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_documented_command_finds_the_rules_in_a_fixture() -> None:
+def test_documented_command_finds_the_rules_in_a_fixture(shared_runs: SharedRuns) -> None:
     # Given the documented command line on a fixture with a missing dependency and an unnamed
     # log group
     fixture = "tests/rules/templates/sam_missing_dependency.yaml"
     # When it runs
-    result = run_documented(DOCUMENTED_COMMAND.replace("template.yaml", fixture))
+    result = run_documented(shared_runs, DOCUMENTED_COMMAND.replace("template.yaml", fixture))
     # Then it exits 6 (errors and warnings) with EVLP101 and WVLP102, each at its line
     assert result.returncode == 6, result.stderr
     found = re.findall(r"^([EW]\w+) .*\n(\S+):(\d+):", result.stdout, flags=re.MULTILINE)
     assert found == [("EVLP101", fixture, "13"), ("WVLP102", fixture, "25")], result.stdout
 
 
-def test_template_right_after_append_rules_is_taken_for_a_rules_directory() -> None:
+def test_template_right_after_append_rules_is_taken_for_a_rules_directory(
+    shared_runs: SharedRuns,
+) -> None:
     # Given the command line without `--`
     command = DOCUMENTED_COMMAND.replace(" -- ", " ")
     # When it runs
-    result = run_documented(command)
+    result = run_documented(shared_runs, command)
     # Then cfn-lint tries to load template.yaml as rules and fails: why the docs keep `--`
     assert result.returncode == 1
     assert "Tried to append rules but got an error: No module named 'template'" in result.stderr
@@ -1179,12 +1181,12 @@ def hook_definitions() -> list[dict[str, Any]]:
     return hooks
 
 
-def test_pre_commit_hook_runs_cfn_lint_with_the_pack() -> None:
+def test_pre_commit_hook_runs_cfn_lint_with_the_pack(shared_runs: SharedRuns) -> None:
     # Given the hook pre-commit would run, as .pre-commit-hooks.yaml defines it
     (hook,) = hook_definitions()
     fixture = "tests/rules/templates/plain_missing_dependency.yaml"
     # When its entry runs on a staged template, as pre-commit passes file names
-    result = run_documented(f"{hook['entry']} {fixture}")
+    result = run_documented(shared_runs, f"{hook['entry']} {fixture}")
     # Then it is cfn-lint with the pack, which fails the commit with the pack's errors, and
     # pre-commit installs cfn-lint for it and picks template files
     assert result.returncode == 2, result.stderr
@@ -1195,16 +1197,16 @@ def test_pre_commit_hook_runs_cfn_lint_with_the_pack() -> None:
     assert not re.search(hook["files"], ".github/workflows/ci.yaml")
 
 
-def test_pre_commit_hook_passes_the_repository_template() -> None:
+def test_pre_commit_hook_passes_the_repository_template(shared_runs: SharedRuns) -> None:
     # Given the hook's entry
     (hook,) = hook_definitions()
     # When it runs on template.yaml
-    result = run_documented(f"{hook['entry']} template.yaml")
+    result = run_documented(shared_runs, f"{hook['entry']} template.yaml")
     # Then it finds nothing
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
 
 
-def test_cfnlintrc_example_lints_the_examples_with_the_pack() -> None:
+def test_cfnlintrc_example_lints_the_examples_with_the_pack(shared_runs: SharedRuns) -> None:
     # Given the example .cfnlintrc, in its folder
     folder = REPO / "examples" / "lint"
     # When cfn-lint runs there with no arguments, and with the file on a bad fixture
@@ -1212,8 +1214,9 @@ def test_cfnlintrc_example_lints_the_examples_with_the_pack() -> None:
         [CFN_LINT], cwd=folder, capture_output=True, text=True, timeout=120, check=False
     )
     bad = run_documented(
+        shared_runs,
         "cfn-lint --config-file examples/lint/.cfnlintrc -- "
-        "tests/rules/templates/plain_missing_dependency.yaml"
+        "tests/rules/templates/plain_missing_dependency.yaml",
     )
     # Then the examples pass, and the configuration loads the pack (EVLP101 on the fixture)
     assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr

@@ -4,8 +4,9 @@ Every external tool runs as a subprocess with an environment that cannot reach A
 credentials, a fixed region, and ``AWS_ENDPOINT_URL`` pointing at a closed local port, so an
 accidental AWS call fails at once instead of leaving the machine. SAM CLI telemetry and its
 PyPI version check are off (a private SAM CLI config directory says so). The session has one such
-environment (conftest.py), and each tool run several tests read runs once: one checkov scan of
-every template (conftest.py), the documented command lines (``tests.support.command_line``).
+environment (conftest.py), and each tool run several tests read runs once per test run, in
+whichever xdist worker asks first: one checkov scan of every template (conftest.py), the
+documented command lines (``tests.support.SharedRuns``).
 cfn-lint's findings, where its console script is not the point, come from cfn-lint's API in
 process (``rule_pack_findings``).
 """

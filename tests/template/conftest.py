@@ -1,7 +1,8 @@
 """Session fixtures of the template suite: one offline environment, and the tool runs several
 modules read (the StackSets translation, one checkov scan of every template).
 
-Each runs once per session; under pytest-xdist, once in each worker whose tests need it.
+Each runs once per test run, however many pytest-xdist workers share it
+(``tests.support.made_once``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.support import made_once, run_folder
 
 from . import _tools as tools
 
@@ -23,22 +26,24 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def stackset_template(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
     """template.yaml as plain CloudFormation for StackSets (scripts/stackset_template.py)."""
-    path = tmp_path_factory.mktemp("stackset") / "template.json"
-    result = tools.run(
-        [
-            tools.sam_python(),
-            tools.STACKSET_SCRIPT,
-            "--template",
-            tools.TEMPLATE,
-            "--code-uri",
-            tools.STACKSET_CODE_URI,
-            "--output",
-            path,
-        ],
-        env,
-    )
-    assert result.returncode == 0, tools.explain(result)
-    return path
+
+    def translate(folder: Path) -> None:
+        result = tools.run(
+            [
+                tools.sam_python(),
+                tools.STACKSET_SCRIPT,
+                "--template",
+                tools.TEMPLATE,
+                "--code-uri",
+                tools.STACKSET_CODE_URI,
+                "--output",
+                folder / "template.json",
+            ],
+            env,
+        )
+        assert result.returncode == 0, tools.explain(result)
+
+    return made_once(run_folder(tmp_path_factory) / "stackset", translate) / "template.json"
 
 
 @pytest.fixture(scope="session")
@@ -48,13 +53,25 @@ def checkov_scan(
     """checkov once on template.yaml, every example, the StackSets translation, and copies of
     template.yaml and the examples without their suppressions (checkov takes several files and
     reports each finding with its file)."""
-    folder = tmp_path_factory.mktemp("without-skips")
-    without_skips: dict[Path, Path] = {}
-    for source in [tools.TEMPLATE, *tools.example_templates()]:
+    sources = [tools.TEMPLATE, *tools.example_templates()]
+
+    def copy_name(source: Path) -> str:
         name = "template" if source == tools.TEMPLATE else source.parent.name
-        copy = folder / f"{name}-without-skips.json"
-        copy.write_text(json.dumps(tools.without_checkov_skips(tools.load(source))))
-        without_skips[source.resolve()] = copy.resolve()
-    scanned = [*without_skips, stackset_template, *without_skips.values()]
-    failures = tools.checkov_failures(scanned, env)
-    return tools.CheckovScan(frozenset(failures), without_skips)
+        return f"{name}-without-skips.json"
+
+    def scan(folder: Path) -> None:
+        for source in sources:
+            copy = folder / copy_name(source)
+            copy.write_text(json.dumps(tools.without_checkov_skips(tools.load(source))))
+        copies = [(folder / copy_name(source)).resolve() for source in sources]
+        scanned = [*(source.resolve() for source in sources), stackset_template, *copies]
+        failures = tools.checkov_failures(scanned, env)
+        (folder / "failures.json").write_text(json.dumps(sorted(map(list, failures)), default=str))
+
+    folder = made_once(run_folder(tmp_path_factory) / "checkov", scan)
+    failures = json.loads((folder / "failures.json").read_text())
+    without_skips = {source.resolve(): (folder / copy_name(source)).resolve() for source in sources}
+    return tools.CheckovScan(
+        frozenset((Path(path), resource, check) for path, resource, check in failures),
+        without_skips,
+    )

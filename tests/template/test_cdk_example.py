@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support import made_once, run_folder
+
 from . import _tools as tools
 
 if TYPE_CHECKING:
@@ -90,8 +92,10 @@ def _synth(app_module: ModuleType, outdir: Path, **context: str) -> dict[str, An
 
 @pytest.fixture(scope="module")
 def synthesized(app_module: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    _synth(app_module, outdir)
+    """The example synthesized once per test run (``made_once``), into cdk.out."""
+    outdir = made_once(
+        run_folder(tmp_path_factory) / "cdk.out", lambda out: _synth(app_module, out)
+    )
     return outdir / f"{STACK}.template.json"
 
 

@@ -4,7 +4,7 @@ Every ``make`` line of a fenced shell block must name real targets and expand (`
 recipe is printed, not run, so ``make test`` does not recurse); every ``cfn-lint`` line is run,
 through bash so its globs expand, and must find nothing in the templates it names. A line is run
 once per session: the rule pack's tests and test_template.py type the same
-``cfn-lint ... -- template.yaml`` line and share that run (``tests.support.command_line``).
+``cfn-lint ... -- template.yaml`` line and share that run (``tests.support.SharedRuns``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import command_line
+from tests.support import SharedRuns
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -68,7 +68,7 @@ def test_documented_make_line_expands(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", _commands("cfn-lint"))
-def test_documented_cfn_lint_line_passes(command: str) -> None:
+def test_documented_cfn_lint_line_passes(command: str, shared_runs: SharedRuns) -> None:
     # the test environment's cfn-lint comes first on PATH (tests.support.TOOL_ENV)
-    result = command_line(command, cwd=ROOT)
+    result = shared_runs.command_line(command, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import run_shared
+from tests.support import SharedRuns, run_folder
 
 from . import _tools as tools
 
@@ -295,23 +295,29 @@ def test_the_docs_give_the_command_with_a_bucket_per_region() -> None:
 @pytest.fixture(scope="module")
 def documented_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the documented commands' recipes write instead of stackset/: one file per line,
-    named by its hash (the docs give the same line, and one line is run once)."""
-    return tmp_path_factory.mktemp("documented")
+    named by its hash (the docs give the same line, and one line is run once), in the folder
+    every xdist worker shares."""
+    folder = run_folder(tmp_path_factory) / "documented"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.mark.parametrize("command", _documented_commands(), ids=lambda c: str(c[0]))
 def test_the_documented_command_gives_each_region_its_own_bucket(
-    command: tuple[str, str], env: dict[str, str], documented_outputs: Path
+    command: tuple[str, str],
+    env: dict[str, str],
+    documented_outputs: Path,
+    shared_runs: SharedRuns,
 ) -> None:
     # Given the documented command, with the docs' placeholder for the object's hash filled in
     _, line = command
     line = line.replace("<hash>", "0123456789abcdef")
     fresh = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     # When the shell runs it through make, printing the recipe make would run (make -n); a line
-    # both documents give is run once (tests.support.run_shared)
+    # both documents give is run once (tests.support.SharedRuns)
     assert line.startswith("make stackset-template "), line
     dry = line.replace("make", "make --no-print-directory -n", 1)
-    printed = run_shared(["bash", "-c", dry], tools.REPO, fresh, timeout=60)
+    printed = shared_runs.run(["bash", "-c", dry], tools.REPO, fresh, timeout=60)
     assert printed.returncode == 0, printed.stderr
     recipe = printed.stdout.strip().splitlines()[-1]
     assert "--output stackset/template.json" in recipe, recipe
@@ -320,7 +326,7 @@ def test_the_documented_command_gives_each_region_its_own_bucket(
     recipe = recipe.replace(
         "--output stackset/template.json", f"--output {shlex.quote(str(output))}"
     )
-    ran = run_shared(["bash", "-c", recipe], tools.REPO, env, timeout=120)
+    ran = shared_runs.run(["bash", "-c", recipe], tools.REPO, env, timeout=120)
     # Then every function's code comes from the bucket of the stack's own region
     assert ran.returncode == 0, f"{recipe}\n{ran.stdout}\n{ran.stderr}"
     functions = tools.resources_of(json.loads(output.read_text()), "AWS::Lambda::Function")

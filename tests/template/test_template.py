@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import vended_logs_policy
-from tests.support import command_line
+from tests.support import SharedRuns, made_once, run_folder
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, DEFAULT_PREFIXES
 from vended_logs_policy.function import properties
 
@@ -84,37 +84,41 @@ def function(functions: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
-    """One `sam build` per session, with samconfig.toml read by the SAM CLI itself."""
-    base = tmp_path_factory.mktemp("sam")
-    result = tools.run(
-        [
-            tools.sam(),
-            "build",
-            "--template-file",
-            tools.TEMPLATE,
-            "--config-file",
-            tools.REPO / "samconfig.toml",
-            "--build-dir",
-            base / "build",
-            "--cache-dir",
-            base / "cache",
-        ],
-        env,
-        cwd=base,
-        timeout=300,
-    )
-    assert result.returncode == 0, tools.explain(result)
-    return base / "build"
+    """One `sam build` per test run, with samconfig.toml read by the SAM CLI itself."""
+
+    def build(base: Path) -> None:
+        result = tools.run(
+            [
+                tools.sam(),
+                "build",
+                "--template-file",
+                tools.TEMPLATE,
+                "--config-file",
+                tools.REPO / "samconfig.toml",
+                "--build-dir",
+                base / "build",
+                "--cache-dir",
+                base / "cache",
+            ],
+            env,
+            cwd=base,
+            timeout=300,
+        )
+        assert result.returncode == 0, tools.explain(result)
+
+    return made_once(run_folder(tmp_path_factory) / "sam", build) / "build"
 
 
 # --- tools -----------------------------------------------------------------------------------
 
 
-def test_cfn_lint_passes() -> None:
+def test_cfn_lint_passes(shared_runs: SharedRuns) -> None:
     # Given the bootstrap template
     # When cfn-lint checks it, with the project's rules: the line docs/lint-rules.md gives, from
     # the repository root (one run, shared with the docs' and the rule pack's tests)
-    result = command_line(f"cfn-lint --append-rules {tools.RULES_MODULE} -- template.yaml")
+    result = shared_runs.command_line(
+        f"cfn-lint --append-rules {tools.RULES_MODULE} -- template.yaml"
+    )
     # Then it finds nothing
     assert result.returncode == 0, tools.explain(result)
 
