@@ -110,8 +110,14 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 
 .PHONY: test
 test: install ## every test (the README's test command): lint, complexity and py310 side by side, then suite
-	$(MAKE) --no-print-directory -j 2 --output-sync=target lint complexity py310
+	$(MAKE) --no-print-directory -j 2 --output-sync=target py310-tests lint complexity py310-types bytecode
 	$(MAKE) --no-print-directory suite
+
+# The bytecode of everything the suite's collection imports, written once while the py310 tests
+# wait on their timeouts and signals, instead of by each of the suite's workers at once.
+.PHONY: bytecode
+bytecode: $(VENV)/.installed
+	@$(PY) -m pytest --collect-only -q -p no:cacheprovider > /dev/null
 
 # Three pytest-xdist workers on two cores: about a third of the suite's time is waiting (real
 # timeouts, signals, subprocesses), and tests/conftest.py puts the modules that wait first, which
@@ -136,10 +142,17 @@ $(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
 	$(call environment,$(PY310_VENV),$(PYTHON310),-r requirements/py310.txt '.[lint]')
 	@touch $@
 
-.PHONY: py310
-py310: $(PY310_VENV)/.installed $(VENV)/.installed ## the CLI on Python 3.10 at its dependency floors: pure and CLI tests
+.PHONY: py310 py310-types py310-tests
+py310: py310-types py310-tests ## the CLI on Python 3.10 at its dependency floors: mypy, pure and CLI tests
+
+py310-types: $(VENV)/.installed
 	$(VENV)/bin/mypy --python-version 3.10 $(PY310_CODE)
-	PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest $(XDIST) -p no:cacheprovider \
+
+# The dev Hypothesis profile here: on 3.10 the properties run to check that version and the
+# dependency floors; their thorough search (the ci profile) runs once per `make test`, in the suite.
+py310-tests: $(PY310_VENV)/.installed
+	HYPOTHESIS_PROFILE=dev PYTHONPATH=$(CURDIR)/src:$(CURDIR) $(PY310_VENV)/bin/python -m pytest \
+		$(XDIST) -p no:cacheprovider \
 		tests/unit tests/adapters tests/integration/test_cli*.py tests/rules/test_installed_pack.py $(PYTEST_ARGS)
 
 
