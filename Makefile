@@ -6,6 +6,7 @@ SHELL := /bin/bash
 VENV        := .venv
 SAM_VENV    := .venv-sam
 CHECKOV_VENV := .venv-checkov
+PY310_VENV  := .venv-py310
 PY          := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # The environments are made with uv (pinned; the Makefile installs it into .venv-uv first).
@@ -109,8 +110,8 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install ## every test (the README's test command): lint, complexity and py310 side by side, then suite
-	$(MAKE) --no-print-directory -j 2 --output-sync=target py310-tests lint complexity py310-types bytecode
+test: install $(PY310_VENV)/.installed ## every test (the README's test command): lint, complexity and py310 side by side, then suite
+	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types complexity
 	$(MAKE) --no-print-directory suite
 
 # The bytecode of everything the suite's collection imports, written once while the py310 tests
@@ -133,7 +134,6 @@ suite: install ## every test on Python 3.13, with the thorough Hypothesis profil
 # floors (requirements/py310.txt): `pip install '.[lint]'` there, then the pure and CLI tests and
 # cfn-lint with the rule pack on the current sources, and mypy's view of the CLI on 3.10. The
 # functions stay on python3.13.
-PY310_VENV := .venv-py310
 PYTHON310 = $(shell scripts/find-python310)
 PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_logs_policy/engine \
 	src/vended_logs_policy/adapters src/vended_logs_policy/service.py
