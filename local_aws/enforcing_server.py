@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import urllib.request
@@ -49,6 +50,9 @@ class EnforcingServer:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "local_aws.enforcing_server"],
             cwd=ROOT,
+            # moto, not the product, runs here: coverage's subprocess measurement (which its
+            # COVERAGE_PROCESS_CONFIG starts) would only slow every request down.
+            env={k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

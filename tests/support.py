@@ -324,6 +324,8 @@ NO_AWS_ENDPOINT = "http://127.0.0.1:9"
 # nothing in it may depend on which test asks first.
 TOOL_ENV: dict[str, str] = cli_env(
     env={
+        # Tools are run for their answers; the rule pack's lines are measured in process.
+        "COVERAGE_PROCESS_CONFIG": "",
         "AWS_ENDPOINT_URL": NO_AWS_ENDPOINT,
         "AWS_EC2_METADATA_DISABLED": "true",
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
