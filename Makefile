@@ -38,30 +38,35 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 # $(call environment,DIR,PYTHON,ARGUMENTS): create the virtual environment DIR from PYTHON (with
-# pip in it) unless it exists, then install ARGUMENTS into it. uv is installed only when needed.
+# pip in it) unless it exists, then install ARGUMENTS into it. uv is installed only when needed,
+# once (INSTALLER_TOOL, which every environment waits for), so environments can be made side by side.
 ifeq ($(INSTALLER),pip)
+INSTALLER_TOOL :=
 define environment
 	@test -x $(1)/bin/python || $(2) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet $(3)
 endef
 else
+INSTALLER_TOOL := $(UV)
 define environment
-	@test -x $(UV) || { $(PYTHON313) -m venv $(UV_VENV) && \
-		$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'; }
 	@test -x $(1)/bin/python || $(UV) venv --quiet --seed --python $(2) $(1)
 	$(UV) pip install --quiet --python $(1)/bin/python $(3)
 endef
+
+$(UV):
+	$(PYTHON313) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
 endif
 
-$(VENV)/.installed: pyproject.toml requirements/dev.txt
+$(VENV)/.installed: pyproject.toml requirements/dev.txt | $(INSTALLER_TOOL)
 	$(call environment,$(VENV),$(PYTHON313),-c requirements/dev.txt -e '.[function$(comma)dev]')
 	@touch $@
 
-$(SAM_VENV)/.installed: requirements/sam.txt
+$(SAM_VENV)/.installed: requirements/sam.txt | $(INSTALLER_TOOL)
 	$(call environment,$(SAM_VENV),$(PYTHON313),-r requirements/sam.txt)
 	@touch $@
 
-$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(INSTALLER_TOOL)
 	$(call environment,$(CHECKOV_VENV),$(PYTHON313),-r requirements/checkov.txt)
 	@touch $@
 
@@ -110,8 +115,9 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: install $(PY310_VENV)/.installed ## every test (the README's test command): lint, complexity and py310 side by side, then suite
-	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types complexity
+test: ## every test (the README's test command): lint, complexity and py310 side by side, then suite
+	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types \
+		complexity $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(MAKE) --no-print-directory suite
 
 # The bytecode of everything the suite's collection imports, written once while the py310 tests
@@ -138,7 +144,7 @@ PYTHON310 = $(shell scripts/find-python310)
 PY310_CODE := src/vended_logs_policy/cli src/vended_logs_policy/lint src/vended_logs_policy/engine \
 	src/vended_logs_policy/adapters src/vended_logs_policy/service.py
 
-$(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt
+$(PY310_VENV)/.installed: pyproject.toml requirements/py310.txt | $(INSTALLER_TOOL)
 	$(call environment,$(PY310_VENV),$(PYTHON310),-r requirements/py310.txt '.[lint]')
 	@touch $@
 
