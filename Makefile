@@ -116,9 +116,9 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 
 .PHONY: test
 test: ## every test (the README's test command): lint, complexity and py310 side by side, then suite
-	$(MAKE) --no-print-directory -j 3 --output-sync=target lint py310-types complexity bytecode \
-		$(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(PY310_VENV)/.installed
-	$(MAKE) --no-print-directory -j 2 --output-sync=target suite py310-tests
+	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types \
+		complexity $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory suite
 
 # The bytecode of everything the suite's collection imports, written once while the py310 tests
 # wait on their timeouts and signals, instead of by each of the suite's workers at once.
