@@ -115,9 +115,8 @@ template: install ## cfn-lint, sam validate --lint, sam build, checkov
 	$(PY) -m pytest tests/template $(PYTEST_ARGS)
 
 .PHONY: test
-test: ## every test (the README's test command): lint, complexity and py310 side by side, then suite
-	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types \
-		complexity $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+test: install $(PY310_VENV)/.installed ## every test (the README's test command): lint, complexity and py310 side by side, then suite
+	$(MAKE) --no-print-directory -j 3 --output-sync=target py310-tests bytecode lint py310-types complexity
 	$(MAKE) --no-print-directory suite
 
 # The bytecode of everything the suite's collection imports, written once while the py310 tests

@@ -271,6 +271,19 @@ def test_the_lambda_package_ships_exactly_the_modules_the_handlers_import(
     )
 
 
+def test_make_build_runs_sam_build_without_a_bytecode_folder(env: dict[str, str]) -> None:
+    # Given a shell where PYTHONPYCACHEPREFIX is set, as the Makefile itself sets it for the tests
+    shell = {**env, "PYTHONPYCACHEPREFIX": "/tmp/elsewhere"}
+    shell = {k: v for k, v in shell.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    # When make prints the recipe of `make build`
+    result = tools.run(["make", "--no-print-directory", "-n", "build"], shell)
+    assert result.returncode == 0, tools.explain(result)
+    (line,) = [line for line in result.stdout.splitlines() if " build --template-file " in line]
+    # Then sam build runs without the variable: the pip inside it puts the package's bytecode into
+    # the build (the test above checks that it is there), not into that folder
+    assert line.startswith("env -u PYTHONPYCACHEPREFIX "), line
+
+
 def test_samconfig_is_read_by_the_sam_cli(env: dict[str, str]) -> None:
     # Given samconfig.toml
     # When the SAM CLI's own config reader loads the deploy settings
