@@ -131,8 +131,14 @@ def offline_env(home: Path) -> dict[str, str]:
     config.mkdir(parents=True, exist_ok=True)
     metadata = config / "metadata.json"
     if not metadata.exists():
-        # Far-future last check: SAM CLI skips its weekly PyPI version check.
-        metadata.write_text(json.dumps({"telemetryEnabled": False, "lastVersionCheck": 4.0e9}))
+        # Far-future last check: SAM CLI skips its weekly PyPI version check. With an installation
+        # id too, it has nothing to write here: the xdist workers' SAM runs share this folder.
+        settings = {
+            "telemetryEnabled": False,
+            "lastVersionCheck": 4.0e9,
+            "installationId": "00000000-0000-4000-8000-000000000000",
+        }
+        metadata.write_text(json.dumps(settings))
     # Keep the machine's own settings (pip index and certificates, proxies), drop every AWS one,
     # and the Makefile's bytecode folder: with it, the pip that `sam build` runs would put the
     # package's bytecode there instead of into the build.

@@ -19,8 +19,9 @@ from . import _tools as tools
 
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The tools' offline environment (``_tools.offline_env``), the same for every test."""
-    return tools.offline_env(tmp_path_factory.mktemp("home"))
+    """The tools' offline environment (``_tools.offline_env``), the same for every test and every
+    xdist worker (their runs are shared: ``tests.support.SharedRuns``)."""
+    return tools.offline_env(made_once(run_folder(tmp_path_factory) / "home", tools.offline_env))
 
 
 @pytest.fixture(scope="session")
