@@ -284,27 +284,38 @@ class RecordedCall:
 
 @dataclass
 class _CallLog:
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Reentrant: a condition waited for may read the log (``snapshot``) while the lock is held.
+    changed: threading.Condition = field(
+        default_factory=lambda: threading.Condition(threading.RLock())
+    )
     entries: list[RecordedCall] = field(default_factory=list)
 
     def add(self, call: RecordedCall) -> int:
-        with self.lock:
+        with self.changed:
             self.entries.append(call)
+            self.changed.notify_all()
             return len(self.entries) - 1
 
     def set_status(self, index: int, status: int) -> None:
-        with self.lock:
+        with self.changed:
             if index < len(self.entries):
                 old = self.entries[index]
                 self.entries[index] = RecordedCall(old.operation, old.request, status)
+                self.changed.notify_all()
 
     def snapshot(self) -> list[RecordedCall]:
-        with self.lock:
+        with self.changed:
             return list(self.entries)
 
     def clear(self) -> None:
-        with self.lock:
+        with self.changed:
             self.entries.clear()
+            self.changed.notify_all()
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Whether ``condition`` held within ``timeout`` s; evaluated again at each change."""
+        with self.changed:
+            return self.changed.wait_for(condition, timeout=timeout)
 
 
 def _error_response(error: ServiceError) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -664,6 +675,14 @@ class LogsServer(LoopbackServer):
     def calls_of(self, operation: str) -> int:
         """How many recorded calls of `operation`."""
         return sum(1 for c in self._started().log.snapshot() if c.operation == operation)
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait until ``condition`` (about the recorded calls) holds, evaluated again at each
+        recorded call, with no polling; AssertionError after ``timeout`` s (a bound for a run
+        that hangs, not a guess at how long anything takes)."""
+        assert self._started().log.wait_for(condition, timeout), (
+            f"not within {timeout} s; calls: {self.calls}"
+        )
 
     def recorded(self, operation: str | None = None) -> list[RecordedCall]:
         """The recorded calls (operation, request JSON, answered status), optionally filtered."""

@@ -161,6 +161,7 @@ class _TLSServer(ThreadingHTTPServer):
         except (ssl.SSLError, OSError) as exc:
             with self.endpoint._state.cond:
                 self.endpoint._state.tls_failures.append(repr(exc))
+                self.endpoint._state.cond.notify_all()
             return
         try:
             super().finish_request(tls, client_address)
@@ -253,6 +254,13 @@ class ResponseEndpoint(LoopbackServer):
     def tls_failures(self) -> list[str]:
         """Handshakes that failed (for instance a client that does not trust the CA)."""
         with self._state.cond:
+            return list(self._state.tls_failures)
+
+    def wait_for_tls_failure(self, timeout: float = 10.0) -> list[str]:
+        """Wait until a handshake failed; TimeoutError otherwise."""
+        with self._state.cond:
+            if not self._state.cond.wait_for(lambda: self._state.tls_failures, timeout=timeout):
+                raise TimeoutError(f"no TLS handshake failed within {timeout} s")
             return list(self._state.tls_failures)
 
     def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedResponse]:

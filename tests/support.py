@@ -67,18 +67,20 @@ def cli_env(server: LogsServer | None = None, env: dict[str, str] | None = None)
 
 def handles(pid: int, number: int) -> bool:
     """Whether process ``pid`` has installed its own handler for signal ``number`` (Linux: the
-    caught-signals mask in /proc): a readiness check that waits on no clock."""
+    caught-signals mask in /proc)."""
     status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     [mask] = [line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")]
     return bool(int(mask, 16) >> (number - 1) & 1)
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    """Poll ``condition`` until it holds; fail after ``seconds`` (a bound for a run that hangs,
-    never a guess at how long something takes)."""
+def wait_for_handler(pid: int, number: int, seconds: float = 30.0) -> None:
+    """Wait until process ``pid`` handles signal ``number``: a readiness check on its state, not
+    on a clock. Nothing announces a change of a process's signal mask, so /proc is read every
+    10 ms; ``seconds`` bounds a run that hangs and is never a guess at how long anything takes.
+    Conditions about the servers' calls wait on their notifications (``LogsServer.wait_for``)."""
     deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
+    while not handles(pid, number):
+        assert time.monotonic() < deadline, f"process {pid} never handled signal {number}"
         time.sleep(0.01)
 
 

@@ -16,7 +16,7 @@ from local_aws.organizations import (
     stored_in,
 )
 from local_aws.policies import ACCOUNT, NAME, report_document
-from tests.support import PREFIX, as_operator, output, run, seed, wait_until
+from tests.support import PREFIX, as_operator, output, run, seed
 
 
 def test_accounts_all_plans_every_active_account_and_region(logs: LogsServer) -> None:
@@ -127,7 +127,7 @@ def test_at_most_eight_targets_are_in_flight(logs: LogsServer) -> None:
     def hold_until_eight_arrived(_: dict[str, object]) -> None:
         """Counts the reads in flight (arrived, not answered) once eight have arrived: a ninth
         can arrive only if more than eight targets run at once (order, not a clock)."""
-        wait_until(lambda: logs.calls_of(read) >= 8)
+        logs.wait_for(lambda: logs.calls_of(read) >= 8)
         with lock:
             seen.append(logs.calls_of(read) - len(answered))
             answered.append(1)

@@ -11,7 +11,6 @@ import io
 import json
 import signal
 import time
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, report_document
 from local_aws.product import stored_policies, stored_text
-from tests.support import finish, handles, seed, silent_endpoint, start, wait_until
+from tests.support import finish, seed, silent_endpoint, start, wait_for_handler
 from vended_logs_policy.cli import main
 
 pytestmark = pytest.mark.wire
@@ -37,7 +36,7 @@ def test_sigterm_during_apply_reports_written_and_not_started_targets(
     logs.faults.delay("PutResourcePolicy", seconds=2, times=8)
     process = start("apply", "--regions", ",".join(REGIONS), "--backup-dir", str(tmp_path),
                     server=logs, cwd=tmp_path)  # fmt: skip
-    wait_until(lambda: logs.calls_of("PutResourcePolicy") == 8)
+    logs.wait_for(lambda: logs.calls_of("PutResourcePolicy") == 8)
     # WHEN SIGTERM arrives while the eight writes are in flight
     process.send_signal(signal.SIGTERM)
     out, err = finish(process)
@@ -72,7 +71,7 @@ def test_ctrl_c_during_apply_writes_nothing_more_and_prints_the_json(
     puts = logs.calls_of("PutResourcePolicy")
     logs.faults.delay("DescribeResourcePolicies", seconds=2)
     process = start("apply", "--json", "--backup-dir", str(tmp_path), server=logs, cwd=tmp_path)
-    wait_until(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    logs.wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
     # WHEN Ctrl-C arrives while the read is in flight
     process.send_signal(signal.SIGINT)
     out, err = finish(process)
@@ -129,7 +128,7 @@ def test_ctrl_c_and_sigterm_while_render_waits_for_stdin(tmp_path: Path) -> None
     for number in (signal.SIGINT, signal.SIGTERM):
         process = start("render", "--account", ACCOUNT, "--region", "us-west-2", server=None,
                         cwd=tmp_path)  # fmt: skip
-        wait_until(partial(handles, process.pid, signal.SIGTERM))  # in main, reading stdin
+        wait_for_handler(process.pid, signal.SIGTERM)  # in main, reading stdin
         process.send_signal(number)
         process.wait(timeout=30)  # stdin stays open: only the signal can end the read
         out, err = finish(process)
@@ -172,7 +171,7 @@ def test_an_interrupted_audit_says_so(logs: LogsServer, tmp_path: Path) -> None:
     # GIVEN audit's first read held (it reads twice: account-level, then per-log-group policies)
     logs.faults.delay("DescribeResourcePolicies", seconds=2)
     process = start("audit", server=logs, cwd=tmp_path)
-    wait_until(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    logs.wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
     # WHEN Ctrl-C arrives THEN the second read is never made
     process.send_signal(signal.SIGINT)
     out, err = finish(process)

@@ -14,7 +14,7 @@ import pytest
 from local_aws.logs_server import LogsServer
 from local_aws.policies import ACCOUNT, NAME, REGION, ROUTE53, report_document
 from local_aws.product import stored_text
-from tests.support import finish, output, run, seed, start, wait_until
+from tests.support import finish, output, run, seed, start
 from vended_logs_policy.backup import LOG_KEY, LOG_MESSAGE, Backup
 
 OTHER = "666666666666"
@@ -188,7 +188,7 @@ def test_sigterm_ends_restore_like_ctrl_c(logs: LogsServer, tmp_path: Path) -> N
     logs.faults.delay("DescribeResourcePolicies", seconds=2)
     process = start("restore", str(path), "--backup-dir", str(tmp_path / "b"), server=logs,
                     cwd=tmp_path)  # fmt: skip
-    wait_until(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
+    logs.wait_for(lambda: logs.calls_of("DescribeResourcePolicies") == 1)
     # WHEN SIGTERM arrives THEN it stops as after Ctrl-C: exit 130, nothing written
     process.send_signal(signal.SIGTERM)
     _, err = finish(process)

@@ -17,7 +17,6 @@ from botocore.exceptions import ClientError
 from local_aws.logs_server import LogsServer, ServiceRules, logs_client, sts_client
 from local_aws.policies import ARN, NAME, delivery_statement
 from local_aws.policies import document as policy_document
-from tests.support import wait_until
 
 pytestmark = pytest.mark.wire
 
@@ -358,7 +357,7 @@ def test_hang_is_released_by_reset_without_touching_state(logs: LogsServer) -> N
 
     thread = threading.Thread(target=put, daemon=True)
     thread.start()
-    wait_until(lambda: logs.calls_of("PutResourcePolicy") > 0)
+    logs.wait_for(lambda: logs.calls_of("PutResourcePolicy") > 0)
     # WHEN the server is reset
     started = time.monotonic()
     logs.reset()
@@ -462,3 +461,11 @@ def test_server_binds_loopback_only(logs: LogsServer) -> None:
         socket.create_connection(("127.0.0.2", port), timeout=1),
     ):
         pass
+
+
+def test_wait_for_fails_at_its_bound_and_names_the_calls(logs: LogsServer) -> None:
+    # Given a server that records no PutResourcePolicy
+    # When a test waits for one, with a short bound
+    # Then the wait fails with the calls it saw, instead of hanging
+    with pytest.raises(AssertionError, match=r"not within 0.05 s; calls: \[\]"):
+        logs.wait_for(lambda: logs.calls_of("PutResourcePolicy") > 0, timeout=0.05)

@@ -14,7 +14,6 @@ import pytest
 from crhelper.utils import _send_response  # type: ignore[attr-defined]  # stub omits it
 
 from local_aws.response_endpoint import MAX_BODY_BYTES, ResponseEndpoint
-from tests.support import wait_until
 
 pytestmark = pytest.mark.wire
 
@@ -108,7 +107,7 @@ def test_plain_https_without_the_ca_fails_verification(
     with pytest.raises(ssl.SSLCertVerificationError):
         connection.request("PUT", "/cfn-response/x", body=b"{}")
     connection.close()
-    wait_until(lambda: bool(cfn.tls_failures))
+    cfn.wait_for_tls_failure()
     assert cfn.received == []
 
 
