@@ -224,6 +224,17 @@ def test_a_prefix_shared_by_one_resource_is_not_suggested() -> None:
     assert suggestions[0].absorbed == 2
 
 
+def test_a_shared_prefix_is_not_suggested_when_compaction_is_off() -> None:
+    # Given a pair of grants sharing a prefix, one of them checked with ensure as a candidate
+    resources = [f"{LOG_GROUP}/team-b/service-two/x:*", f"{LOG_GROUP}/team-b/service-two/y:*"]
+    document = {"Statement": [delivery_statement(resources)]}
+    # When prefixes are suggested with compaction off
+    suggestions = suggest_prefixes(document, SCOPE, Options(source_conditions=False, compact=False))
+    # Then none is: its wildcard would absorb nothing and only add a resource
+    assert suggestions == ()
+    assert suggest_prefixes(document, SCOPE, NO_CONDITIONS)[0].prefix == "/team-b/service-two/"
+
+
 def test_no_suggestion_when_nothing_is_shared() -> None:
     # Given grants whose names share no prefix the rule allows
     resources = [f"{LOG_GROUP}/{name}/x:*" for name in ("alpha", "beta", "gamma")]

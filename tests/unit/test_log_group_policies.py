@@ -96,6 +96,19 @@ def test_any_statement_for_another_principal_or_action_is_foreign() -> None:
         assert classify(document, grants, SCOPE) is Kind.FOREIGN
 
 
+def test_a_principal_other_than_services_alone_is_no_delivery_grant() -> None:
+    # GIVEN delivery statements whose principal is "*", or the service beside an AWS principal
+    grants = account_grants(ensured())
+    both = {"Service": "delivery.logs.amazonaws.com", "AWS": "arn:aws:iam::123456789012:root"}
+    for principal in ("*", both):
+        document = per_log_group(f"{STATES_GROUP}:*")
+        document["Statement"][0]["Principal"] = principal
+        # WHEN read as account grants, and classified
+        # THEN it grants the delivery service nothing of its own, and it is foreign
+        assert account_grants([document]) == []
+        assert classify(document, grants, SCOPE) is Kind.FOREIGN
+
+
 def test_an_unreadable_document_is_foreign_and_an_empty_one_is_not_redundant() -> None:
     grants = account_grants(ensured())
     assert classify_text("not json", grants, SCOPE) is Kind.FOREIGN
