@@ -39,6 +39,7 @@ __all__ = [
     "Timing",
     "alternate",
     "child_env",
+    "exit_status",
     "interleave",
     "ms",
     "run_checked",
@@ -116,6 +117,16 @@ def answer(event):
 
 class BenchError(Exception):
     """A benchmark could not measure (a run failed or did not do the work it should)."""
+
+
+def exit_status(main: Callable[[], int]) -> int:
+    """Run one benchmark module's ``main``: its status (0 met, 1 missed), or 2 with one line on
+    stderr when it could not measure."""
+    try:
+        return main()
+    except BenchError as exc:
+        print(f"could not measure: {exc}", file=sys.stderr)
+        return 2
 
 
 @dataclass(frozen=True)

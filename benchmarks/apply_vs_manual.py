@@ -39,6 +39,7 @@ from benchmarks import (
     Sample,
     alternate,
     child_env,
+    exit_status,
     ms,
     run_checked,
     sampled,
@@ -207,4 +208,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

@@ -56,6 +56,7 @@ from benchmarks import (
     Sample,
     alternate,
     child_env,
+    exit_status,
     run_checked,
     sampled,
     split,
@@ -407,4 +408,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

@@ -44,7 +44,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from benchmarks import ROOT, child_env, use_dummy_aws
+from benchmarks import ROOT, child_env, exit_status, use_dummy_aws
 from local_aws.events import load_event
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import OUT_OF_BAND_HEADER, LogsServer, logs_client
@@ -347,4 +347,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

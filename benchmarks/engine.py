@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from itertools import count, pairwise
 from typing import Any, Final
 
-from benchmarks import Result
+from benchmarks import Result, exit_status
 from local_aws.policies import ARN, ROUTE53, SCOPE, delivery_statement, document
 
 SIZES: Final = (10, 100, 1000, 10000)
@@ -224,4 +224,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

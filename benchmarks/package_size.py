@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks import ROOT, BenchError, Figure, Result, child_env, run_checked
+from benchmarks import ROOT, BenchError, Figure, Result, child_env, exit_status, run_checked
 
 TARGET_BYTES: Final = 3_000_000
 RUNTIME_PROVIDED: Final = ("boto3", "botocore", "s3transfer")
@@ -72,6 +72,11 @@ def built_functions(build_dir: Path) -> list[Function]:
 
     The custom resource's function comes first; ``BenchError`` when it is missing.
     """
+    build_dir = build_dir.resolve()  # the handlers' children run in other folders
+    if not (build_dir / "template.yaml").is_file():
+        raise BenchError(
+            f"{build_dir} holds no template.yaml: give a sam build folder (.aws-sam/build)"
+        )
     template = read_template(build_dir / "template.yaml")
     found: list[Function] = []
     for logical_id, resource in (template.get("Resources") or {}).items():
@@ -207,4 +212,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

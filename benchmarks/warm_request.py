@@ -38,6 +38,7 @@ from benchmarks import (
     Result,
     alternate,
     child_env,
+    exit_status,
     run_checked,
     use_dummy_aws,
 )
@@ -250,4 +251,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

@@ -1,0 +1,1 @@
+"""The benchmark modules as commands: exit status, errors, their arguments (figures: docs/benchmarks.md)."""

@@ -1,0 +1,60 @@
+"""How the benchmark modules behave as commands (their figures are docs/benchmarks.md's)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from benchmarks import BenchError, exit_status
+from benchmarks.package_size import CUSTOM_RESOURCE, built_functions
+
+BUILT_TEMPLATE = """\
+Resources:
+  VendedLogsPolicyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: vended_logs_policy.function.custom_resource.lambda_handler
+"""
+
+
+def test_a_benchmark_that_cannot_measure_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a benchmark whose run fails
+    def main() -> int:
+        raise BenchError("boto3 exited 1: no module")
+
+    # When it runs as a command
+    status = exit_status(main)
+    # Then it exits 2 with one line that says why, and no traceback
+    assert status == 2
+    assert capsys.readouterr().err == "could not measure: boto3 exited 1: no module\n"
+
+
+@pytest.mark.parametrize("status", [0, 1])
+def test_a_benchmark_that_measured_exits_with_its_own_status(status: int) -> None:
+    assert exit_status(lambda: status) == status
+
+
+def test_a_relative_build_folder_gives_absolute_function_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a sam build folder named relative to the current directory
+    build = tmp_path / "build"
+    handler = build / "VendedLogsPolicyFunction" / (CUSTOM_RESOURCE.replace(".", "/") + ".py")
+    handler.parent.mkdir(parents=True)
+    handler.touch()
+    (build / "template.yaml").write_text(BUILT_TEMPLATE)
+    monkeypatch.chdir(tmp_path)
+    # When its functions are read
+    (function,) = built_functions(Path("build"))
+    # Then the folder is absolute: the measured children run in other folders
+    assert function.folder == (build / "VendedLogsPolicyFunction").resolve()
+    assert os.path.isabs(function.folder)
+
+
+def test_a_folder_without_a_built_template_names_what_to_give(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match=r"holds no template.yaml: give a sam build folder"):
+        built_functions(tmp_path)
