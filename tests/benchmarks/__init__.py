@@ -1,1 +1,1 @@
-"""The benchmark modules as commands: exit status, errors, their arguments (figures: docs/benchmarks.md)."""
+"""The benchmarks as commands: exit status, errors, arguments (figures: docs/benchmarks.md)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import BenchError, exit_status
+from benchmarks.cold_start import runtime_bytecode
 from benchmarks.package_size import CUSTOM_RESOURCE, built_functions
 
 BUILT_TEMPLATE = """\
@@ -58,3 +59,14 @@ def test_a_relative_build_folder_gives_absolute_function_folders(
 def test_a_folder_without_a_built_template_names_what_to_give(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match=r"holds no template.yaml: give a sam build folder"):
         built_functions(tmp_path)
+
+
+def test_the_packaged_baseline_has_boto3s_bytecode_as_the_runtime_does(tmp_path: Path) -> None:
+    # Given the benchmark has made sure of boto3's bytecode once (uv installs none)
+    runtime_bytecode(tmp_path)
+    # When it checks again
+    line = runtime_bytecode(tmp_path)
+    # Then every module `import boto3` loads from .venv has its bytecode, none left to compile
+    loaded = int(line.split("its ")[1].split()[0])
+    assert loaded > 50, line
+    assert line.endswith("(0 compiled now)"), line
