@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import TOOL_ENV
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
@@ -23,6 +25,7 @@ def test_console_script_runs_the_pack_by_its_module_path() -> None:
     pack = ["--append-rules", "vended_logs_policy.lint", "--"]
     result = subprocess.run(
         [*command, *pack, *map(str, templates)],
+        env=TOOL_ENV,
         capture_output=True,
         text=True,
         timeout=120,

@@ -28,7 +28,7 @@ from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
 from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
 
-from tests.support import SharedRuns
+from tests.support import TOOL_ENV, SharedRuns
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "vended_logs_policy.lint"
@@ -159,10 +159,12 @@ def lint_fixture(name: str) -> list[Any]:
 
 
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """Run the real cfn-lint console script, bounded so a hang fails instead of blocking."""
+    """Run the real cfn-lint console script, bounded so a hang fails instead of blocking; as a
+    user runs it (TOOL_ENV: coverage measures the pack's lines in process, not here)."""
     return subprocess.run(
         [CFN_LINT, "--format", "parseable", "--regions", "us-east-1", *args],
         cwd=cwd,
+        env=TOOL_ENV,
         capture_output=True,
         text=True,
         timeout=60,
@@ -1045,7 +1047,12 @@ def test_pack_imports_without_touching_sys_path() -> None:
     code = f"import sys; before = list(sys.path); import {MODULE}; print(sys.path == before)"
     # When it imports the pack
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code],
+        env=TOOL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     # Then sys.path is as it was
     assert result.stdout.strip() == "True", result.stderr
@@ -1211,7 +1218,13 @@ def test_cfnlintrc_example_lints_the_examples_with_the_pack(shared_runs: SharedR
     folder = REPO / "examples" / "lint"
     # When cfn-lint runs there with no arguments, and with the file on a bad fixture
     clean = subprocess.run(
-        [CFN_LINT], cwd=folder, capture_output=True, text=True, timeout=120, check=False
+        [CFN_LINT],
+        cwd=folder,
+        env=TOOL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     bad = run_documented(
         shared_runs,
