@@ -158,18 +158,17 @@ def lint_fixture(name: str) -> list[Any]:
     return list(_fixture_matches(name))
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """Run the real cfn-lint console script, bounded so a hang fails instead of blocking; as a
-    user runs it (TOOL_ENV: coverage measures the pack's lines in process, not here)."""
+def run_tool(argv: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run a command as a user runs it (TOOL_ENV: coverage measures the pack's lines in process,
+    not here), bounded so a hang fails instead of blocking."""
     return subprocess.run(
-        [CFN_LINT, "--format", "parseable", "--regions", "us-east-1", *args],
-        cwd=cwd,
-        env=TOOL_ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        argv, cwd=cwd, env=TOOL_ENV, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run the real cfn-lint console script."""
+    return run_tool([CFN_LINT, "--format", "parseable", "--regions", "us-east-1", *args], cwd)
 
 
 HANG_BOUND = 180  # seconds
@@ -1046,14 +1045,7 @@ def test_pack_imports_without_touching_sys_path() -> None:
     # Given a fresh interpreter
     code = f"import sys; before = list(sys.path); import {MODULE}; print(sys.path == before)"
     # When it imports the pack
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=TOOL_ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_tool([sys.executable, "-c", code])
     # Then sys.path is as it was
     assert result.stdout.strip() == "True", result.stderr
 
@@ -1217,15 +1209,7 @@ def test_cfnlintrc_example_lints_the_examples_with_the_pack(shared_runs: SharedR
     # Given the example .cfnlintrc, in its folder
     folder = REPO / "examples" / "lint"
     # When cfn-lint runs there with no arguments, and with the file on a bad fixture
-    clean = subprocess.run(
-        [CFN_LINT],
-        cwd=folder,
-        env=TOOL_ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    clean = run_tool([CFN_LINT], cwd=folder)
     bad = run_documented(
         shared_runs,
         "cfn-lint --config-file examples/lint/.cfnlintrc -- "
