@@ -120,13 +120,17 @@ class BenchError(Exception):
 
 
 def exit_status(main: Callable[[], int]) -> int:
-    """Run one benchmark module's ``main``: its status (0 met, 1 missed), or 2 with one line on
-    stderr when it could not measure."""
+    """Run a benchmark command's ``main``: its status (0 met, 1 missed), 2 with one line on stderr
+    when it could not measure, 130 on Ctrl-C (its ``finally`` blocks have stopped its servers and
+    removed its temporary folders)."""
     try:
         return main()
     except BenchError as exc:
         print(f"could not measure: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing measured was reported", file=sys.stderr)
+        return 130
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import BenchError, Result, apply_vs_manual, cold_start, engine, warm_request
+from benchmarks import (
+    BenchError,
+    Result,
+    apply_vs_manual,
+    cold_start,
+    engine,
+    exit_status,
+    warm_request,
+)
 from benchmarks import package_size as package
 
 SHORT = {
@@ -122,4 +130,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(exit_status(main))

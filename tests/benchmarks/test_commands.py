@@ -34,6 +34,18 @@ def test_a_benchmark_that_cannot_measure_exits_2_with_one_line(
     assert capsys.readouterr().err == "could not measure: boto3 exited 1: no module\n"
 
 
+def test_ctrl_c_in_a_benchmark_exits_130_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a benchmark interrupted by Ctrl-C
+    def main() -> int:
+        raise KeyboardInterrupt
+
+    # When it runs as a command
+    status = exit_status(main)
+    # Then it exits 130, says so in one line, and prints no traceback
+    assert status == 130
+    assert capsys.readouterr().err == "interrupted: nothing measured was reported\n"
+
+
 @pytest.mark.parametrize("status", [0, 1])
 def test_a_benchmark_that_measured_exits_with_its_own_status(status: int) -> None:
     assert exit_status(lambda: status) == status
