@@ -5,6 +5,7 @@ external tools run once per test run for every test that asks the same thing."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -459,3 +460,41 @@ def load_template(path: Path) -> dict[str, Any]:
 
     data: dict[str, Any] = json.loads(json.dumps(load(str(path))))
     return data
+
+
+if TYPE_CHECKING:
+    from cfnlint.rules import Match, Rules
+
+
+@functools.cache
+def cfn_lint_rules(append_rules: tuple[str, ...]) -> Rules:
+    """cfn-lint's rules and those of ``append_rules`` (module paths or folders), loaded once per
+    process: cfn-lint's ``Runner`` loads its 340 rule modules again each time it is made."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn([], append_rules=list(append_rules))).rules
+
+
+def cfn_lint(paths: Sequence[Path], **options: Any) -> dict[Path, list[Match]]:
+    """What ``cfn-lint <options> -- <paths>`` finds in each template, in process, with cfn-lint's
+    own runner for a template file.
+
+    ``options`` are cfn-lint's ``ManualArgs`` (``append_rules``, ``regions``, ``ignore_checks``).
+    The rules are loaded once per process for each ``append_rules``, as the console script loads
+    them once for all the files it is given: cfn-lint's ``lint_file`` loads its 340 rule modules
+    again for every template (0.5 s each, most of a fixture's lint). Each template gets its own
+    settings, since a template's ``Metadata`` can change them.
+    """
+    from cfnlint.config import ConfigMixIn, ManualArgs
+    from cfnlint.runner.template import run_template_by_file_paths
+
+    rules = cfn_lint_rules(tuple(options.get("append_rules", ())))
+    return {
+        path: list(
+            run_template_by_file_paths(
+                ConfigMixIn(["--template", str(path)], **ManualArgs(**options)), rules
+            )
+        )
+        for path in paths
+    }

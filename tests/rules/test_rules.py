@@ -28,7 +28,7 @@ from cfnlint.decode.cfn_yaml import loads as cfn_yaml_loads
 from cfnlint.helpers import create_rules
 from cfnlint.rules import RulesCollection
 
-from tests.support import TOOL_ENV, SharedRuns
+from tests.support import TOOL_ENV, SharedRuns, cfn_lint, cfn_lint_rules
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "vended_logs_policy.lint"
@@ -117,9 +117,13 @@ EXPECTED: dict[str, list[Finding]] = {
 }
 
 
-def config() -> Any:
-    """cfn-lint settings equivalent to `cfn-lint --regions us-east-1 --append-rules <module>`."""
-    return ManualArgs(append_rules=[MODULE], regions=["us-east-1"])
+# `cfn-lint --regions us-east-1 --append-rules <module>`
+OPTIONS: dict[str, Any] = {"append_rules": [MODULE], "regions": ["us-east-1"]}
+
+
+def lint_path(path: Path) -> list[Any]:
+    """What `cfn-lint --regions us-east-1 --append-rules <module> -- <path>` finds, in process."""
+    return cfn_lint([path], **OPTIONS)[path]
 
 
 def ordered(items: list[Finding]) -> list[Finding]:
@@ -148,7 +152,7 @@ def pack() -> Any:
 
 @functools.cache
 def _fixture_matches(name: str) -> tuple[Any, ...]:
-    return tuple(lint_file(TEMPLATES / name, config=config()))
+    return tuple(lint_path(TEMPLATES / name))
 
 
 def lint_fixture(name: str) -> list[Any]:
@@ -412,7 +416,9 @@ def test_translated_sam_template_gives_the_same_findings(
     assert "AWS::StepFunctions::StateMachine" in types
     assert "AWS::Serverless::StateMachine" not in types
     # When the translated template is linted with the pack
-    matches = lint(json.dumps(template), config=config())
+    matches = lint(
+        json.dumps(template), rules=cfn_lint_rules((MODULE,)), config=ManualArgs(**OPTIONS)
+    )
     # Then the pack reports what it reports for the SAM form, at LoggingConfiguration paths
     expected = [
         (rule, tuple("LoggingConfiguration" if p == "Logging" else p for p in path))
@@ -1162,9 +1168,7 @@ def test_repository_templates_order_state_machines_after_the_policy() -> None:
     assert templates, "no template.yaml or examples/**/template.yaml found"
     # When each is linted with the pack
     errors = {
-        str(path.relative_to(REPO)): findings(
-            list(lint_file(path, config=config())), ("EVLP101", "EVLP103")
-        )
+        str(path.relative_to(REPO)): findings(lint_path(path), ("EVLP101", "EVLP103"))
         for path in templates
     }
     # Then none has a logging state machine that could be created before the policy
@@ -1228,8 +1232,8 @@ def test_v2_example_is_clean_and_fails_without_its_dependency(tmp_path: Path) ->
     broken = tmp_path / "delivery.yaml"
     broken.write_text(text.replace("    DependsOn: VendedLogsPolicy", "", 1))
     # When cfn-lint with the pack lints each
-    clean = findings(list(lint_file(V2_EXAMPLE, config=config())))
-    found = findings(list(lint_file(broken, config=config())))
+    clean = findings(lint_path(V2_EXAMPLE))
+    found = findings(lint_path(broken))
     # Then the example has no finding at all, and the copy fails on the destination and the
     # delivery to it
     assert clean == []

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import load_template
+from tests.support import cfn_lint, load_template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -111,17 +111,15 @@ def rule_pack_findings(
     finds it (that command exits 0 exactly when a template has no finding); each finding as
     ``RULE message (file:line)``. The console script itself runs where it is the point: the
     documented lines (test_documented_commands.py) and tests/rules."""
-    from cfnlint.api import ManualArgs, lint_file
-
-    config = ManualArgs(
-        append_rules=[RULES_MODULE], regions=[REGION], ignore_checks=list(ignore_checks)
+    found = cfn_lint(
+        templates, append_rules=[RULES_MODULE], regions=[REGION], ignore_checks=list(ignore_checks)
     )
     return {
         path: [
             f"{match.rule.id} {match.message} ({match.filename}:{match.linenumber})"
-            for match in lint_file(path, config=config)
+            for match in matches
         ]
-        for path in templates
+        for path, matches in found.items()
     }
 
 
