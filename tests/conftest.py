@@ -36,16 +36,12 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from local_aws.lambda_context import FakeLambdaContext  # noqa: E402
 from local_aws.logs_server import LogsServer  # noqa: E402
 from local_aws.response_endpoint import ResponseEndpoint  # noqa: E402
-from tests.support import SharedRuns, measured_examples, run_folder  # noqa: E402
+from tests.support import SharedRuns, run_folder  # noqa: E402
 
 # Every boto3 session (one per CLI run, handler, test client) would parse the same service models
 # again (~0.1 s of CPU per client): the test process shares one botocore loader, and so each
 # parsed model. The product builds one session per process, so nothing it does changes.
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
-
-# Coverage measures each property's first MEASURED_EXAMPLES examples (the dev profile's count):
-# the rest of the ci profile's search runs untraced, at half the cost (tests.support).
-MEASURED_EXAMPLES = 25
 
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: ``dev`` (the default, a quick inner loop) and
 # ``ci`` (thorough and reproducible: Hypothesis' own ci profile with more examples; ``make test``
@@ -53,7 +49,7 @@ MEASURED_EXAMPLES = 25
 # them with ``tests.support.examples``.
 settings.register_profile(
     "dev",
-    max_examples=MEASURED_EXAMPLES,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -113,10 +109,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     takes them, and its waiting leaves the cores to the others' work."""
     waiting = {item.path for item in items if item.get_closest_marker("wire")}
     items.sort(key=lambda item: item.path not in waiting)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Each Hypothesis test with coverage on its first MEASURED_EXAMPLES examples only."""
-    with measured_examples(getattr(item, "obj", None), MEASURED_EXAMPLES):
-        return (yield)

@@ -29,8 +29,6 @@ from hypothesis import settings
 from local_aws.policies import ACCOUNT, DELIVERY, NAME, OUTSIDE, REGION, ROUTE53
 
 if TYPE_CHECKING:  # the pure tests import this module too: moto and boto3 load only when used
-    import coverage
-
     from local_aws.logs_server import LogsServer
 
 SCRIPT = str(Path(sys.executable).parent / "vended-logs-policy")
@@ -44,45 +42,6 @@ def examples(factor: float) -> settings:
     """The loaded Hypothesis profile scaled by ``factor``: for a test that hunts rare cases
     (factor above 1) or whose examples are costly (below 1)."""
     return settings(max_examples=max(1, round(settings().max_examples * factor)))
-
-
-@contextlib.contextmanager
-def measured_examples(test: object, count: int) -> Iterator[None]:
-    """Run a Hypothesis test with coverage measuring only its first ``count`` examples.
-
-    Tracing doubles the cost of a property (the ``ci`` profile's 400 examples of
-    test_policy_properties.py took 28-31 s traced, 14 s untraced and 15-17 s with 25 traced): the
-    examples after the first ``count`` run, with their generation, while coverage is stopped
-    (Hypothesis documents ``test.hypothesis.inner_test`` as replaceable), and it starts again
-    when the test ends. Every running ``coverage.Coverage`` stops: in an xdist worker the one
-    started at the process's start by ``patch = subprocess`` lies under pytest-cov's and would
-    resume in its place. A test that is not a Hypothesis test, or a run without coverage, is left
-    as it is."""
-    hypothesis = getattr(test, "hypothesis", None)
-    measure: Any = sys.modules.get("coverage")  # none running where it was never imported (3.10)
-    if hypothesis is None or measure is None or measure.Coverage.current() is None:
-        yield
-        return
-    inner = hypothesis.inner_test
-    stopped: list[coverage.Coverage] = []
-    calls = 0
-
-    def counted(*args: object, **kwargs: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == count + 1:
-            while (measuring := measure.Coverage.current()) is not None:
-                measuring.stop()
-                stopped.append(measuring)
-        return inner(*args, **kwargs)
-
-    hypothesis.inner_test = counted
-    try:
-        yield
-    finally:
-        hypothesis.inner_test = inner
-        for measuring in reversed(stopped):
-            measuring.start()
 
 
 # ---- the CLI ---------------------------------------------------------------------------------
