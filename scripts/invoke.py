@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from local_aws.function_env import CUSTOM_RESOURCE, GUARD, WATCH, function_environment
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.policies import NAME, seeded_document
@@ -25,7 +26,16 @@ from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.function.runtime import Runtime
 
 
+def as_deployed(function: str) -> None:
+    """The function's environment as template.yaml sets it (POWERTOOLS_*), where the caller's
+    own environment does not set a variable; before its module is imported (Powertools reads it
+    then)."""
+    for name, value in function_environment(function).items():
+        os.environ.setdefault(name, value)
+
+
 def _custom_resource(server: LogsServer, event: dict[str, Any]) -> Any:
+    as_deployed(CUSTOM_RESOURCE)
     from vended_logs_policy.function.custom_resource import CustomResourceHandler
 
     with ResponseEndpoint() as endpoint:
@@ -37,12 +47,14 @@ def _custom_resource(server: LogsServer, event: dict[str, Any]) -> Any:
 
 
 def _hook(server: LogsServer, event: dict[str, Any]) -> Any:
+    as_deployed(GUARD)
     from vended_logs_policy.function.account_guard import AccountGuardHandler
 
     return AccountGuardHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())
 
 
 def _watch(server: LogsServer, event: dict[str, Any]) -> Any:
+    as_deployed(WATCH)
     from vended_logs_policy.function.watch import WatchHandler
 
     return WatchHandler(Runtime(clients=product_clients(server)))(event, FakeLambdaContext())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from local_aws.function_env import CUSTOM_RESOURCE, GUARD, WATCH, function_environment
 from local_aws.policies import NAME
 from scripts import invoke
 
@@ -15,9 +16,13 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 @pytest.fixture
 def isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """invoke sets SSL_CERT_FILE for its local endpoint: give it back after the test."""
+    """invoke sets SSL_CERT_FILE for its local endpoint, and each function's environment as
+    template.yaml sets it: give them back after the test."""
     monkeypatch.setenv("SSL_CERT_FILE", "")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for function in (CUSTOM_RESOURCE, GUARD, WATCH):
+        for name, value in function_environment(function).items():
+            monkeypatch.setenv(name, value)
 
 
 def test_touched_name_is_the_requests_policy_name() -> None:
@@ -58,3 +63,18 @@ def test_a_refused_request_is_one_log_line_not_a_traceback(
     ]
     assert [r for r in caplog.records if r.exc_info] == []
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.usefixtures("isolated")
+def test_the_watch_runs_with_the_templates_metrics_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # When the schedule's event is sent
+    code = invoke.main([str(EVENTS / "watch.json")])
+    printed = capsys.readouterr().out
+    # Then the watch measured, its metrics under template.yaml's namespace
+    assert code == 0
+    assert "watch answered:" in printed
+    assert '"status": "SUCCESS"' in printed
+    namespace = function_environment(WATCH)["POWERTOOLS_METRICS_NAMESPACE"]
+    assert f'"Namespace":"{namespace}"' in printed.replace(" ", "")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from local_aws.events import load_event
+from local_aws.function_env import WATCH, function_environment
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer, logs_client
 from local_aws.policies import ARN, NAME, ROUTE53, delivery_statement, document, seeded_document
@@ -309,7 +310,7 @@ def test_the_watch_emits_the_per_log_group_metrics(
     build_account(logs)
     # WHEN the watch measures
     runtime = Runtime(clients=product_clients(logs), sleep=lambda _: None)
-    result = WatchHandler(runtime, {})(load_event("watch"), lambda_context)
+    result = WatchHandler(runtime, function_environment(WATCH))(load_event("watch"), lambda_context)
     # THEN it counts the per-log-group policies and the redundant ones
     assert result["status"] == "SUCCESS", result
     records = [

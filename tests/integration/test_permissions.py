@@ -32,6 +32,7 @@ import pytest
 
 from local_aws.enforcing_server import ACCOUNT, EnforcingServer
 from local_aws.events import load_event
+from local_aws.function_env import WATCH, function_environment
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.organizations import in_account
 from local_aws.policies import NAME, REPORT, report_document
@@ -398,7 +399,7 @@ def test_the_guard_without_put_names_it(aws: EnforcingServer, tmp_path: Path) ->
 
 def watch_as(aws: EnforcingServer, policy: Policy) -> dict[str, Any]:
     """The watch's answer to a scheduled event, its clients holding only ``policy``."""
-    watch = WatchHandler(runtime_as(aws, policy), {})
+    watch = WatchHandler(runtime_as(aws, policy), function_environment(WATCH))
     answer: dict[str, Any] = watch(load_event("watch"), FakeLambdaContext())
     return answer
 

@@ -24,6 +24,7 @@ import boto3
 import pytest
 
 from local_aws.events import load_event
+from local_aws.function_env import WATCH, function_environment
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.policies import REGION, report_document
@@ -203,7 +204,10 @@ def test_root_at_debug_logs_no_credentials_from_guard_custom_resource_or_watch(
     with root_at_debug() as stream:
         logging.getLogger("botocore.probe").debug("sdk-debug-probe")  # DEBUG reaches the root
         guard = AccountGuardHandler(Runtime(clients=secret_clients(logs), sleep=lambda _: None), {})
-        watch = WatchHandler(Runtime(clients=secret_clients(logs), sleep=lambda _: None), {})
+        watch = WatchHandler(
+            Runtime(clients=secret_clients(logs), sleep=lambda _: None),
+            function_environment(WATCH),
+        )
         # WHEN each handles a request that reads (the guard writes too)
         answer = guard(load_event("hook-create"), lambda_context)
         watch(load_event("watch"), lambda_context)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from local_aws.events import load_event
+from local_aws.function_env import WATCH, function_environment
 from local_aws.lambda_context import FakeLambdaContext
 from local_aws.logs_server import LogsServer
 from local_aws.policies import (
@@ -26,6 +27,11 @@ from vended_logs_policy.function.watch import WatchFailedError, WatchHandler
 
 
 def watch(server: LogsServer, **environ: str) -> WatchHandler:
+    """The watch with template.yaml's environment for it, and ``environ`` over it."""
+    return watch_in(server, function_environment(WATCH) | environ)
+
+
+def watch_in(server: LogsServer, environ: dict[str, str]) -> WatchHandler:
     return WatchHandler(Runtime(clients=product_clients(server), sleep=lambda _: None), environ)
 
 
@@ -72,6 +78,49 @@ def test_watch_emits_length_percent_uncovered_and_count_per_policy(
     assert all(r["service"] == "vended-logs-policy" for r in records)
     dimensions = {frozenset(r["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) for r in records}
     assert dimensions == {frozenset({"service", "PolicyName"}), frozenset({"service"})}
+
+
+def test_the_metrics_are_named_by_the_environments_powertools_variables_only(
+    logs: LogsServer, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a watch whose environment names another namespace and service than the template's
+    seed(logs, seeded_document())
+    handler = watch(
+        logs, POWERTOOLS_METRICS_NAMESPACE="Elsewhere", POWERTOOLS_SERVICE_NAME="other-service"
+    )
+    # WHEN the schedule fires
+    assert handler(load_event("watch"), lambda_context)["status"] == "SUCCESS"
+    # THEN every metric is published under those names, none under the template's
+    records = emitted(capsys.readouterr().out)
+    assert records
+    assert {r["_aws"]["CloudWatchMetrics"][0]["Namespace"] for r in records} == {"Elsewhere"}
+    assert {r["service"] for r in records} == {"other-service"}
+
+
+@pytest.mark.parametrize("missing", ["POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"])
+def test_a_missing_metrics_variable_fails_naming_it_and_its_fix_works(
+    logs: LogsServer,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    missing: str,
+) -> None:
+    # GIVEN a watch whose environment lacks one of the variables that name its metrics
+    seed(logs, seeded_document())
+    template = function_environment(WATCH)
+    environ = {name: value for name, value in template.items() if name != missing}
+    # WHEN the schedule fires, THEN it fails before any call, naming the variable and the fix
+    with pytest.raises(WatchFailedError) as raised:
+        watch_in(logs, environ)(load_event("watch"), lambda_context)
+    assert str(raised.value) == (
+        f"{missing} not set in the watch's environment: set it as template.yaml's WatchFunction "
+        "does (the stack's alarms and dashboard read the metrics by namespace and service)"
+    )
+    assert emitted(capsys.readouterr().out) == []
+    assert logs.calls == []
+    # AND set as the template sets it, the same watch measures
+    environ[missing] = template[missing]
+    assert watch_in(logs, environ)(load_event("watch"), lambda_context)["status"] == "SUCCESS"
+    assert emitted(capsys.readouterr().out)
 
 
 def test_watch_failure_is_logged_and_raised_so_lambda_counts_an_error(

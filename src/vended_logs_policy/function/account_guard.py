@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # imported by the first guarded request, not at a cold start
     from vended_logs_policy.function.settings import Settings
     from vended_logs_policy.service import EnsureResult
 
-logger = Logger(service="vended-logs-policy")
+logger = Logger()  # its service from POWERTOOLS_SERVICE_NAME, as the template sets it
 
 GUARDED_TYPE = "AWS::StepFunctions::StateMachine"
 GUARDED_TYPES = frozenset({GUARDED_TYPE, DELIVERY_DESTINATION})

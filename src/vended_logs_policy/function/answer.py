@@ -24,7 +24,7 @@ from aws_lambda_powertools import Logger
 
 from vended_logs_policy.adapters.deadline import CallTimedOut, within
 
-logger = Logger(service="vended-logs-policy", child=True)
+logger = Logger(child=True)
 
 ATTEMPTS = 5
 ATTEMPT_TIMEOUT = 5.0

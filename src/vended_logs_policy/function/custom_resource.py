@@ -27,7 +27,7 @@ from vended_logs_policy.function.crhelper_bridge import (
 )
 from vended_logs_policy.function.runtime import Runtime, scope_of
 
-logger = Logger(service="vended-logs-policy")
+logger = Logger()  # its service from POWERTOOLS_SERVICE_NAME, as the template sets it
 INVALID_ID_SUFFIX = "invalid-properties"
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from vended_logs_policy.engine.scope import Scope
     from vended_logs_policy.service import BeforeWrite, PolicyService
 
-logger = Logger(service="vended-logs-policy", child=True)
+logger = Logger(child=True)
 
 # Seconds kept back from the function's timeout for the answer (and crhelper's timer).
 SAFETY_MARGIN = 5.0

@@ -8,30 +8,48 @@ reason: Lambda counts an error (the stack alarms on it) and the schedule's retry
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from vended_logs_policy.errors import VendedLogsPolicyError
+from vended_logs_policy.errors import InvalidInputError, VendedLogsPolicyError
 from vended_logs_policy.function.runtime import Runtime, scope_of
 
 if TYPE_CHECKING:  # the engine and the service are imported by the first measurement
     from vended_logs_policy.service import Audit, PolicyAudit
     from vended_logs_policy.target import Allowed
 
-logger = Logger(service="vended-logs-policy")
-NAMESPACE = "VendedLogsPolicy"
-SERVICE = "vended-logs-policy"
-ACCOUNT_POLICY_QUOTA = 10
+logger = Logger()  # its service from POWERTOOLS_SERVICE_NAME, as the template sets it
+
+# What names the metrics: the stack's alarms and dashboard read them by this namespace and the
+# ``service`` dimension, both set in template.yaml's WatchFunction environment.
+METRICS_VARIABLES = ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME")
+
+type MetricsFactory = Callable[[], EphemeralMetrics]
 
 
-def _policy_metrics(row: PolicyAudit, namespace: str) -> dict[str, Any]:
+def metrics_from(environ: Mapping[str, str]) -> MetricsFactory:
+    """Metrics named by the environment's POWERTOOLS_* variables; a missing one raises
+    InvalidInputError naming it (Powertools would fail only when the first metric is flushed)."""
+    missing = [name for name in METRICS_VARIABLES if not environ.get(name)]
+    if missing:
+        raise InvalidInputError(
+            f"{' and '.join(missing)} not set in the watch's environment: set "
+            f"{'it' if len(missing) == 1 else 'them'} as template.yaml's WatchFunction does (the "
+            "stack's alarms and dashboard read the metrics by namespace and service)"
+        )
+    namespace, service = (environ[name] for name in METRICS_VARIABLES)
+    return functools.partial(EphemeralMetrics, namespace=namespace, service=service)
+
+
+def _policy_metrics(row: PolicyAudit, new_metrics: MetricsFactory) -> dict[str, Any]:
     from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 
-    metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    metrics = new_metrics()
     metrics.add_dimension(name="PolicyName", value=row.name)
     uncovered = 0 if row.outcome is None else len(row.outcome.uncovered_resources)
     percent = round(100.0 * row.length / CLASSIC_LIMIT, 1)
@@ -66,14 +84,15 @@ def over_broad_grants(audit: Audit, allowed: Allowed) -> list[str]:
 
 
 def emit(
-    audit: Audit, namespace: str = NAMESPACE, allowed: Allowed | None = None
+    audit: Audit, new_metrics: MetricsFactory, allowed: Allowed | None = None
 ) -> dict[str, Any]:
     """Print the audit as embedded-format metrics; return what was measured."""
+    from vended_logs_policy.service import ACCOUNT_POLICY_QUOTA
     from vended_logs_policy.target import Allowed
 
-    rows = [_policy_metrics(row, namespace) for row in audit.policies]
+    rows = [_policy_metrics(row, new_metrics) for row in audit.policies]
     broad = over_broad_grants(audit, allowed or Allowed())
-    count = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    count = new_metrics()
     count.add_metric(name="AccountPolicyCount", unit=MetricUnit.Count, value=len(audit.policies))
     count.add_metric(name="OverBroadGrants", unit=MetricUnit.Count, value=len(broad))
     count.flush_metrics()
@@ -82,17 +101,17 @@ def emit(
         "account_policy_count": len(audit.policies),
         "quota": ACCOUNT_POLICY_QUOTA,
         "per_log_group_policies": audit.per_log_group,
-        **_log_group_metrics(audit, namespace),
+        **_log_group_metrics(audit, new_metrics),
         "over_broad_grants": broad,
     }
 
 
-def _log_group_metrics(audit: Audit, namespace: str) -> dict[str, Any]:
+def _log_group_metrics(audit: Audit, new_metrics: MetricsFactory) -> dict[str, Any]:
     """``LogGroupPolicyCount`` and ``RedundantLogGroupPolicies`` (those ``tidy`` would remove)."""
     from vended_logs_policy.engine.log_group_policies import Kind
 
     redundant = 0 if audit.log_groups is None else len(audit.log_groups.arns(Kind.REDUNDANT))
-    metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    metrics = new_metrics()
     metrics.add_metric(name="LogGroupPolicyCount", unit=MetricUnit.Count, value=audit.per_log_group)
     metrics.add_metric(name="RedundantLogGroupPolicies", unit=MetricUnit.Count, value=redundant)
     metrics.flush_metrics()
@@ -121,10 +140,12 @@ class WatchHandler:
 
         try:
             settings = Settings.from_env(self._environ)
+            new_metrics = metrics_from(self._environ)
             scope = scope_of(context)
             service = self.runtime.service(scope, self.runtime.deadline(context))
             measured = emit(
                 service.audit(scope, settings.options, settings.policy_name),
+                new_metrics,
                 allowed=settings.allowed,
             )
         except VendedLogsPolicyError as exc:
