@@ -110,7 +110,7 @@ def resources(shape: Shape, size: int) -> list[str]:
 
 def at_limit(name: str) -> Iterator[str]:
     """Fresh documents of the shape of just under 5120 characters."""
-    from vended_logs_policy.engine.policy import render
+    from vended_logs_policy.engine.policy import compact_json
 
     shape = SHAPES[name]
     while True:
@@ -119,10 +119,10 @@ def at_limit(name: str) -> Iterator[str]:
         grown: list[str] = body["Statement"][-2]["Resource"]
         for number in count(0):
             grown.append(shape(salt, number, number % 2 == 0))
-            if len(render(body)) > LIMIT:
+            if len(compact_json(body)) > LIMIT:
                 grown.pop()
                 break
-        yield render(body)
+        yield compact_json(body)
 
 
 def time_one(text: str) -> tuple[float, float, int]:
@@ -160,10 +160,10 @@ def interleaved(batches: list[list[str]]) -> list[list[tuple[float, float, int]]
 
 def run_shape(name: str, sizes: tuple[int, ...], details: list[str]) -> tuple[float, float]:
     """Time one shape at each size and at the limit: (ms at the limit, growth exponent)."""
-    from vended_logs_policy.engine.policy import render
+    from vended_logs_policy.engine.policy import compact_json
 
     batches = [
-        [render(shaped(name, resources(SHAPES[name], size))) for _ in range(runs_for(size))]
+        [compact_json(shaped(name, resources(SHAPES[name], size))) for _ in range(runs_for(size))]
         for size in sizes
     ]
     points: list[tuple[int, float]] = []

@@ -27,7 +27,7 @@ from local_aws.policies import route53_statement as _route53
 from local_aws.product import stored_document
 from local_aws.response_endpoint import ResponseEndpoint
 from vended_logs_policy.engine.glob import matches
-from vended_logs_policy.engine.policy import render
+from vended_logs_policy.engine.policy import compact_json
 from vended_logs_policy.symptoms import NOT_AUTHORIZED, SIZE_EXCEEDED
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def grown_policy(limit: int = 5120) -> dict[str, Any]:
     number = 1
     while True:
         resources.append(arn(f"/aws/vendedlogs/states/OrderPipeline{number:03d}-StateMachine-Logs"))
-        if len(render(grown)) > limit:
+        if len(compact_json(grown)) > limit:
             resources.pop()
             return grown
         number += 1
@@ -61,7 +61,9 @@ def grown_policy(limit: int = 5120) -> dict[str, Any]:
 def seed_grown(server: LogsServer) -> dict[str, Any]:
     """Store the grown policy; return it."""
     grown = grown_policy()
-    logs_client(server, REGION).put_resource_policy(policyName=NAME, policyDocument=render(grown))
+    logs_client(server, REGION).put_resource_policy(
+        policyName=NAME, policyDocument=compact_json(grown)
+    )
     return grown
 
 
@@ -71,7 +73,7 @@ def check_after(server: LogsServer, failures: list[str], who: str) -> tuple[int,
     kept = ROUTE53 in after["Statement"]
     if not kept:
         failures.append(f"{who} lost the Route 53 grant")
-    return len(render(after)), kept
+    return len(compact_json(after)), kept
 
 
 def step_functions_append(server: LogsServer, log_group: str) -> str:
@@ -92,7 +94,7 @@ def step_functions_append(server: LogsServer, log_group: str) -> str:
             return "already covered by the wildcard: nothing appended, state machine created"
     delivery[0]["Resource"].append(target)
     try:
-        client.put_resource_policy(policyName=NAME, policyDocument=render(current))
+        client.put_resource_policy(policyName=NAME, policyDocument=compact_json(current))
     except ClientError as exc:
         return (
             f"the append does not fit (CloudWatch Logs: {exc.response['Error']['Code']}), so "
@@ -139,7 +141,7 @@ def custom_resource_lifecycle(server: LogsServer) -> list[str]:
     seed = seed_grown(server)
     failures: list[str] = []
     print("\n4. the custom resource, as CloudFormation drives it (events/ through lambda_handler)")
-    print(f"   policy before: {len(render(seed))} characters")
+    print(f"   policy before: {len(compact_json(seed))} characters")
     with ResponseEndpoint() as endpoint:
         os.environ["SSL_CERT_FILE"] = endpoint.ca_path
         from vended_logs_policy.function.custom_resource import lambda_handler, logger
@@ -191,9 +193,8 @@ def account_guard(server: LogsServer) -> list[str]:
     seed = seed_grown(server)
     failures: list[str] = []
     print("\n5. the account guard: CloudFormation's Lambda Hook before a state machine is created")
-    print(
-        f"   policy before: {len(render(seed))} characters (no Custom::VendedLogsPolicy anywhere)"
-    )
+    length = len(compact_json(seed))
+    print(f"   policy before: {length} characters (no Custom::VendedLogsPolicy anywhere)")
     guard = AccountGuardHandler(Runtime(clients=product_clients(server)), {})
     for name in ("hook-create", "hook-outside-prefix"):
         answer = guard(load_event(name), cast("LambdaContext", FakeLambdaContext()))
@@ -247,7 +248,7 @@ def main() -> int:
     with LogsServer() as server:
         print(f"local CloudWatch Logs endpoint (moto, strict layer): {server.url}")
         seeded = seed_grown(server)
-        before = len(render(seeded))
+        before = len(compact_json(seeded))
         count = len(seeded["Statement"][0]["Resource"])
         print(
             f"\n1. the report's policy, grown: {count} state machine ARNs, "

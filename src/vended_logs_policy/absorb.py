@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from vended_logs_policy.adapters.logs import StoredPolicy
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.document import render, statements
+from vended_logs_policy.engine.document import compact_json, statements
 from vended_logs_policy.engine.log_group_policies import (
     Kind,
     account_grants,
@@ -71,7 +71,7 @@ def _folded(
         return target_text, ()
     document["Statement"] = [*statements(document), *moved]
     resources = tuple(r for s in moved for r in s["Resource"])
-    return render(document), resources
+    return compact_json(document), resources
 
 
 def absorb(

@@ -21,6 +21,7 @@ from vended_logs_policy.engine.policy import (
     check_prefix,
 )
 from vended_logs_policy.errors import InvalidInputError
+from vended_logs_policy.text import clip
 
 # CloudFormation documents ^([^:*\/]+\/?)*[^:*\/]+$ (1-255) for a resource policy name; this is
 # that rule narrowed to printable ASCII without spaces (template.yaml's AllowedPattern is the same).
@@ -164,11 +165,6 @@ def _items(text: str) -> list[str]:
 
 def _listed(values: tuple[str, ...], limit: int = 120) -> str:
     return clip(", ".join(values), limit)
-
-
-def clip(text: str, limit: int = 80) -> str:
-    """The text cut to ``limit`` characters, with "..." when cut."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def show(value: Any) -> str:

@@ -16,11 +16,11 @@ from vended_logs_policy.cli.results import (
     EXIT_OK,
     Status,
     TargetResult,
-    plural,
     worst,
 )
 from vended_logs_policy.cli.settings import allowed_prefixes
 from vended_logs_policy.errors import InvalidInputError
+from vended_logs_policy.text import clip, plural
 
 # ---- values --------------------------------------------------------------------------------
 
@@ -45,6 +45,18 @@ def test_account_lists_keep_the_order_given() -> None:
     assert values.account_list("all").all
     with pytest.raises(InvalidInputError, match="not a 12-digit"):
         values.account_list("1111")
+
+
+def test_a_choice_is_some_names_or_all_said_explicitly() -> None:
+    # "all" parses to the one explicit Choice.ALL, names to a choice of those names
+    assert values.region_list("all") is values.Choice.ALL
+    assert values.account_list("all") is values.Choice.ALL
+    assert (values.Choice.ALL.all, values.Choice.ALL.names) == (True, ())
+    assert not values.Choice(("us-west-2",)).all
+    # and neither no names without all, nor names with it, is a choice
+    for names, everything in [((), False), (("us-west-2",), True)]:
+        with pytest.raises(ValueError, match="some names or all"):
+            values.Choice(names, all=everything)
 
 
 def test_fail_on_and_role_names() -> None:
@@ -191,7 +203,12 @@ def test_diff_of_a_removed_statement_and_long_lists() -> None:
 # ---- results, backups ----------------------------------------------------------------------
 
 
-def test_plurals_and_exit_codes() -> None:
+def test_plurals_clips_and_exit_codes() -> None:
+    assert (clip("abcdef", 6), clip("abcdefg", 6), clip("x" * 100)) == (
+        "abcdef",
+        "abc...",
+        "x" * 77 + "...",
+    )
     assert (plural(1, "region"), plural(0, "region"), plural(2, "policy", "policies")) == (
         "1 region", "0 regions", "2 policies",
     )  # fmt: skip

@@ -13,11 +13,11 @@ from vended_logs_policy.engine.causes import CauseKind
 from vended_logs_policy.engine.policy import (
     Options,
     Scope,
+    compact_json,
     ensure,
     grants_delivery_to,
     log_group_target,
     parse_document,
-    render,
 )
 from vended_logs_policy.errors import PolicyError
 
@@ -92,7 +92,7 @@ def test_report_without_conditions_gives_exactly_the_reports_fix() -> None:
     assert outcome.removed_resources == tuple(REPORT_ARNS)
     assert outcome.added_resources == (WILDCARD,)
     assert outcome.uncovered_resources == ()
-    assert outcome.before_length == len(render(document))
+    assert outcome.before_length == len(compact_json(document))
     assert outcome.length == len(FIXED_TEXT)
     assert outcome.within_limit
 
@@ -197,7 +197,7 @@ def test_service_wildcard_already_covers(
     # Then no statement or resource is added and nothing changes
     assert outcome.changed is False
     assert outcome.added_resources == ()
-    assert outcome.text == render(document)
+    assert outcome.text == compact_json(document)
 
 
 @pytest.mark.parametrize(
@@ -627,7 +627,7 @@ def test_parse_document_rejects_numbers_out_of_range() -> None:
     # Given a policy whose condition value overflows a float (Python reads it as inf)
     text = '{"Statement": [], "Id": 1e999}'
     # When it is parsed
-    # Then PolicyError names the problem, as for NaN, instead of a document that cannot render
+    # Then PolicyError names the problem, as for NaN, instead of a document that cannot compact_json
     with pytest.raises(PolicyError):
         parse_document(text)
 

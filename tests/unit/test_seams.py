@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from vended_logs_policy import service
@@ -55,3 +56,53 @@ def test_a_pause_past_the_deadline_does_not_wait() -> None:
     # Then it declines without sleeping
     assert retry.pause(0) is False
     assert slept == []
+
+
+SOURCE = Path(service.__file__).parent
+# Twelve digits, but not a backup file name's time (``T`` then hours to microseconds).
+ACCOUNT_DIGITS = re.compile(r"(?<!T)\[0-9\]\{12\}")
+
+
+def _modules(folder: Path = SOURCE) -> dict[str, ast.Module]:
+    return {
+        str(path.relative_to(SOURCE)): ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.rglob("*.py"))
+    }
+
+
+def test_powertools_is_named_by_the_templates_variables_only() -> None:
+    # Given every Lambda entry point's source
+    # Then no service or namespace is written in the code: Powertools takes them from the
+    # POWERTOOLS_* variables template.yaml sets
+    written = [
+        (name, node.lineno)
+        for name, tree in _modules(SOURCE / "function").items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword)
+        and node.arg in {"service", "namespace"}
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert written == []
+
+
+def test_each_formatter_and_the_account_pattern_live_in_one_place() -> None:
+    # Given every module of the package
+    modules = _modules()
+    # When the helpers that format messages, and the account id's pattern, are looked for
+    defined = {
+        (name, node.name)
+        for name, tree in modules.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name.strip("_") in {"plural", "clip"}
+    }
+    patterns = {
+        name
+        for name, tree in modules.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and ACCOUNT_DIGITS.search(node.value)
+    }
+    # Then each is defined once
+    assert defined == {("text.py", "plural"), ("text.py", "clip")}
+    assert patterns == {"engine/scope.py"}

@@ -23,14 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from vended_logs_policy.backup import Backup, check_document, parse
-from vended_logs_policy.engine.document import render
+from vended_logs_policy.engine.document import compact_json
+from vended_logs_policy.engine.scope import ACCOUNT_ID
 from vended_logs_policy.errors import InvalidInputError, VendedLogsPolicyError
 
 __all__ = ["Backup", "BackupError", "BackupWriter", "load", "save"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _NAMED = re.compile(
-    r"^(?P<account>[0-9]{12})_(?P<region>[a-z0-9-]+)_(?P<policy>.+)_[0-9]{8}T[0-9]{12}Z(-[0-9]+)?\.json$"
+    rf"^(?P<account>{ACCOUNT_ID})_(?P<region>[a-z0-9-]+)_(?P<policy>.+)"
+    r"_[0-9]{8}T[0-9]{12}Z(-[0-9]+)?\.json$"
 )
 MAX_FILE = 1_000_000  # bytes; a backup holds at most one 51,200-character document
 
@@ -150,7 +152,7 @@ def _rendered(value: Any) -> str | None:
             value = json.loads(value)
         except ValueError:
             return str(value)
-    return None if value is None else render(value)
+    return None if value is None else compact_json(value)
 
 
 def _check_name(path: str, backup: Backup) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from vended_logs_policy.cli.results import plural
+from vended_logs_policy.text import plural
 
 Change: TypeAlias = Literal["added", "removed", "changed"]
 SHOWN_RESOURCES = 20

@@ -15,7 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from vended_logs_policy.cli.results import EXIT_INTERRUPTED, Status, TargetResult, plural
+from vended_logs_policy.cli.results import EXIT_INTERRUPTED, Status, TargetResult
+from vended_logs_policy.text import plural
 
 JSON_VERSION = 1
 PROG = "vended-logs-policy"

@@ -89,11 +89,6 @@ def worst(codes: Iterable[int]) -> int:
     return EXIT_OK
 
 
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """``1 region``, ``3 regions`` (``many`` for irregular plurals)."""
-    return f"{count} {noun if count == 1 else (many or noun + 's')}"
-
-
 def one_line(exc: BaseException) -> str:
     """An exception as one line: the package's own message, or its type for anything else."""
     text = (str(exc).splitlines() or [""])[0]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from vended_logs_policy.cli.regions import check_region
+from vended_logs_policy.engine.scope import ACCOUNT_PATTERN
 from vended_logs_policy.errors import InvalidInputError
 
 ALL: Final = "all"
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 ROLE_PART = r"[\w+=,.@-]+"
 ROLE_NAME = re.compile(rf"^{ROLE_PART}(/{ROLE_PART})*$")
 MAX_ROLE_NAME = 512
@@ -33,14 +33,19 @@ PLAN_FINDINGS: Final = (NO_POLICY, *GRANT_FINDINGS)
 
 @dataclass(frozen=True)
 class Choice:
-    """A list option's value: some names, or every one there is (``all``)."""
+    """A list option's value: some names, or every one there is (``Choice.ALL``, the option's
+    ``all``); no names without ``all`` is not a choice (ValueError)."""
 
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...]
+    all: bool = False
+    ALL: ClassVar[Choice]
 
-    @property
-    def all(self) -> bool:
-        """Whether the option said ``all``."""
-        return not self.names
+    def __post_init__(self) -> None:
+        if self.all == bool(self.names):
+            raise ValueError(f"a Choice is some names or all, not {self!r}")
+
+
+Choice.ALL = Choice((), all=True)
 
 
 def _items(value: str, option: str, what: str) -> list[str]:
@@ -58,7 +63,7 @@ def region_list(value: str) -> Choice:
     """``--regions``: sorted unique known region names, or ``all``."""
     items = _items(value, "--regions", "region names")
     if items == [ALL]:
-        return Choice()
+        return Choice.ALL
     return Choice(tuple(sorted({check_region(item) for item in items})))
 
 
@@ -66,9 +71,9 @@ def account_list(value: str) -> Choice:
     """``--accounts``: unique 12-digit account ids in the order given, or ``all``."""
     items = _items(value, "--accounts", "12-digit account ids")
     if items == [ALL]:
-        return Choice()
+        return Choice.ALL
     for item in items:
-        if not ACCOUNT_ID.fullmatch(item):
+        if not ACCOUNT_PATTERN.fullmatch(item):
             raise InvalidInputError(f"--accounts: {item!r} is not a 12-digit AWS account id")
     return Choice(tuple(dict.fromkeys(items)))
 
@@ -101,6 +106,6 @@ def role_name(value: str) -> str:
 
 def account_id(value: str) -> str:
     """``--account``: one 12-digit account id."""
-    if not ACCOUNT_ID.fullmatch(value):
+    if not ACCOUNT_PATTERN.fullmatch(value):
         raise InvalidInputError(f"--account: {value!r} is not a 12-digit AWS account id")
     return value

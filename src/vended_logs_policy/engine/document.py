@@ -20,8 +20,10 @@ Document = dict[str, Any]
 Statement = dict[str, Any]
 
 
-def render(document: Mapping[str, Any]) -> str:
-    """Render a document as compact JSON: the same document always gives the same bytes."""
+def compact_json(document: Mapping[str, Any]) -> str:
+    """A document the engine built, as compact JSON: the same document always gives the same
+    bytes. What cannot be JSON raises as ``json.dumps`` raises (for text read from outside, see
+    ``writable_json``)."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
@@ -64,10 +66,11 @@ def parse_document(text: str) -> Document:
     return value
 
 
-def rendered(document: Mapping[str, Any]) -> str:
-    """The compact rendering, or PolicyError when the document cannot be written back."""
+def writable_json(document: Mapping[str, Any]) -> str:
+    """A document read from outside, as compact JSON (``compact_json``), or PolicyError saying
+    why it cannot be written back."""
     try:
-        text = render(document)
+        text = compact_json(document)
         text.encode("utf-8")
     except (ValueError, TypeError, RecursionError) as exc:
         raise PolicyError(
@@ -79,7 +82,7 @@ def rendered(document: Mapping[str, Any]) -> str:
 
 def check_document(document: Mapping[str, Any]) -> None:
     """Raise PolicyError when the document cannot be edited and written back without loss."""
-    rendered(document)
+    writable_json(document)
     check_grammar(document)
 
 

@@ -32,6 +32,7 @@ from vended_logs_policy.engine.conditions import Condition, without_conditions
 from vended_logs_policy.engine.document import Document, statements
 from vended_logs_policy.engine.policy import Options, Outcome, ensure
 from vended_logs_policy.engine.scope import LOG_GROUP_NAME, Scope
+from vended_logs_policy.text import plural
 
 MIN_SUGGESTED_LENGTH = 8
 MIN_COMPONENTS = 2
@@ -237,10 +238,6 @@ def _reason(cause: Cause, advice: Advice | None) -> str:
     return "that uses " + "/".join(cause.elements)
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _resource_parts(causes: Sequence[Cause], advice: Advice | None) -> list[str]:
     parts: list[str] = []
     outside = sum(c.kind is CauseKind.OUTSIDE_PREFIXES for c in causes)
@@ -274,5 +271,5 @@ def summarise(outcome: Outcome, advice: Advice | None = None) -> str:
     if not causes:
         return ""
     parts = _resource_parts(causes, advice) + _statement_parts(causes, advice)
-    head = _plural(len(causes), "resource stays", "resources stay")
+    head = plural(len(causes), "resource stays", "resources stay")
     return f"{head}: " + "; ".join(parts)

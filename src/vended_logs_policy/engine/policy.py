@@ -37,11 +37,11 @@ from vended_logs_policy.engine.document import (
     as_list,
     check_document,
     check_grammar,
+    compact_json,
     parse_document,
-    render,
-    rendered,
     statements,
     substitutes_variables,
+    writable_json,
 )
 from vended_logs_policy.engine.glob import covers, covers_arn
 from vended_logs_policy.engine.scope import Scope, check_prefix
@@ -60,11 +60,11 @@ __all__ = [
     "Scope",
     "check_document",
     "check_prefix",
+    "compact_json",
     "ensure",
     "grants_delivery_to",
     "log_group_target",
     "parse_document",
-    "render",
 ]
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
@@ -498,7 +498,7 @@ def ensure(
     for view in placement.new:
         view.statement["Sid"] = _free_sid([s for s in kept if s is not view.statement])
     result["Statement"] = kept[0] if was_single and len(kept) == 1 else kept
-    text = render(result)
+    text = compact_json(result)
     return Outcome(
         document=result,
         text=text,
@@ -518,7 +518,7 @@ def _working_copy(document: Mapping[str, Any] | None) -> tuple[Document, str, Do
     json accepts (copy.deepcopy recurses in Python and fails sooner).
     """
     original: Document = {} if document is None else dict(document)
-    before = rendered(original)
+    before = writable_json(original)
     check_grammar(original)
     result: Document = {"Version": POLICY_VERSION} if document is None else json.loads(before)
     return original, before, result

@@ -21,7 +21,8 @@ from vended_logs_policy.errors import InvalidInputError
 
 PARTITION_PATTERN = re.compile(r"^aws(-[a-z]+)*$")
 REGION_PATTERN = re.compile(r"^[a-z]{2,}(-[a-z]+)+-[0-9]{1,2}$")
-ACCOUNT_PATTERN = re.compile(r"^[0-9]{12}$")
+ACCOUNT_ID = "[0-9]{12}"  # an AWS account id, as a pattern others compose (backup file names)
+ACCOUNT_PATTERN = re.compile(rf"^{ACCOUNT_ID}$")
 LOG_GROUP_NAME = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
 MAX_NAME_LENGTH = 512
 TOO_BROAD = ("/",)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vended_logs_policy.text import clip
+
 MAX_REASON = 256
 REQUEST_TYPES = ("Create", "Update", "Delete")
 ECHOED_KEYS = ("StackId", "RequestId", "LogicalResourceId")
@@ -26,7 +28,7 @@ ECHO_LIMITS = {
 
 def fit_reason(text: str, limit: int = MAX_REASON) -> str:
     """The reason cut from its end to ``limit`` characters, so what failed stays readable."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(text, limit)
 
 
 def malformed(event: Any) -> tuple[str, str] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vended_logs_policy.errors import InvalidInputError
+from vended_logs_policy.text import clip
 
 if TYPE_CHECKING:  # the engine is imported when a destination is first checked (cold start)
     from vended_logs_policy.engine.policy import Options, Scope
@@ -24,7 +25,7 @@ DELIVERY_DESTINATION = "AWS::Logs::DeliveryDestination"
 
 def fit_message(text: str, limit: int = MAX_MESSAGE) -> str:
     """The message cut from its end to ``limit`` characters."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(text, limit)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from vended_logs_policy.absorb import absorb
 from vended_logs_policy.cli.live import Target
-from vended_logs_policy.cli.results import EXIT_OK, Status, TargetResult, plural
+from vended_logs_policy.cli.results import EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
 from vended_logs_policy.service import PolicyService
+from vended_logs_policy.text import plural
 
 
 def absorb_target(

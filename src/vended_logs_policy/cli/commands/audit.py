@@ -20,7 +20,7 @@ from vended_logs_policy.cli.commands.log_group_report import (
     log_group_lines,
 )
 from vended_logs_policy.cli.live import Target
-from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult, plural
+from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.explain import advise, summarise
@@ -28,6 +28,7 @@ from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Scope
 from vended_logs_policy.service import ACCOUNT_POLICY_QUOTA, PolicyAudit, PolicyService
 from vended_logs_policy.symptoms import QUOTA_EXCEEDED, full_policy_symptoms
 from vended_logs_policy.target import DEFAULT_ALLOWED_PREFIXES
+from vended_logs_policy.text import plural
 
 NEAR_LIMIT = CLASSIC_LIMIT * 8 // 10  # 4096: over this is "near the limit"
 

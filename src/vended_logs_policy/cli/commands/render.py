@@ -14,13 +14,14 @@ from typing import Any, TextIO
 
 from vended_logs_policy.cli.diff import describe, diff
 from vended_logs_policy.cli.regions import partition_for
-from vended_logs_policy.cli.results import EXIT_OK, plural
+from vended_logs_policy.cli.results import EXIT_OK
 from vended_logs_policy.cli.settings import policy_settings
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.document import as_list, statements
 from vended_logs_policy.engine.explain import advise, summarise
 from vended_logs_policy.engine.policy import Scope
 from vended_logs_policy.errors import InvalidInputError, PolicyError
+from vended_logs_policy.text import plural
 
 
 def _named(listed: list[Any], name: str) -> dict[str, Any]:

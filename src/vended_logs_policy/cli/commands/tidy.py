@@ -12,10 +12,11 @@ from typing import Any
 
 from vended_logs_policy.adapters.logs import LogGroupPolicy
 from vended_logs_policy.cli.live import Target
-from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult, plural
+from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
 from vended_logs_policy.engine.log_group_policies import Kind
 from vended_logs_policy.service import PolicyService
+from vended_logs_policy.text import plural
 from vended_logs_policy.tidy import TidyResult, preview, tidy
 
 ONE, MANY = "redundant per-log-group policy", "redundant per-log-group policies"
