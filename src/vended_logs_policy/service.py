@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeAlias
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
 from vended_logs_policy.engine import policy
@@ -30,6 +31,9 @@ from vended_logs_policy.errors import (
     RejectedError,
 )
 from vended_logs_policy.log_groups import LogGroupReport, report
+
+if TYPE_CHECKING:
+    from vended_logs_policy.diff import DocumentDiff
 
 ACCOUNT_POLICY_QUOTA = 10
 
@@ -84,13 +88,45 @@ class PolicyTooLargeError(RejectedError):
 
 
 @dataclass(frozen=True)
+class Explained:
+    """An outcome with the document it started from, and what callers show of it: the
+    statement-level change and why resources stay (each computed once, when first asked)."""
+
+    outcome: Outcome
+    before: dict[str, Any] | None  # the document the outcome started from (None: no policy)
+    scope: Scope
+    options: Options
+
+    @cached_property
+    def change(self) -> DocumentDiff:
+        """Statements and resources added and removed, from ``before`` to the outcome."""
+        from vended_logs_policy.diff import diff
+
+        outcome = self.outcome
+        return diff(self.before, outcome.document, outcome.before_length, outcome.length)
+
+    @cached_property
+    def advice(self) -> Advice:
+        """What would make more resources fold into the wildcard (each figure computed)."""
+        return advise(self.before, self.scope, self.options)
+
+    @cached_property
+    def explanation(self) -> str:
+        """Why resources stay, with the advice ("" when nothing stays)."""
+        if not self.outcome.causes:
+            return ""
+        return summarise(self.outcome, self.advice)
+
+
+@dataclass(frozen=True)
 class Plan:
-    """What ensure would write, from one read."""
+    """What ensure would write, from one read; ``explained``: its change and why."""
 
     name: str
     outcome: Outcome
     existed: bool
     stored_text: str | None
+    explained: Explained
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,9 @@ class EnsureResult:
     reads: int
     rounds: int
     existed: bool
+    # The change from what our first write replaced (or, with no write, the compliant document)
+    # to the outcome, and why resources stay.
+    explained: Explained
     replaced_text: str | None = None  # the document our first write replaced, None if none
     stored: tuple[StoredPolicy, ...] = ()  # every account-level policy as last read
 
@@ -113,13 +152,15 @@ class EnsureResult:
 
 @dataclass(frozen=True)
 class PolicyAudit:
-    """One account-level policy: its length and what ensuring it would do (or why it cannot)."""
+    """One account-level policy: its length and what ensuring it would do (or why it cannot);
+    ``explained``: why resources would stay, and advice (None when it cannot be read)."""
 
     name: str
     length: int
     outcome: Outcome | None
     document: dict[str, Any] | None
     error: str | None
+    explained: Explained | None = None
 
 
 @dataclass(frozen=True)
@@ -151,27 +192,49 @@ class PolicyService:
         """What ensure would write (one read, no write)."""
         current = _named(self.policies.account_policies(), name)
         text = None if current is None else current.text
-        return Plan(name, merge(name, text, scope, options), current is not None, text)
+        document, outcome = _merged(name, text, scope, options)
+        explained = Explained(outcome, document, scope, options)
+        return Plan(name, outcome, current is not None, text, explained)
 
     def ensure(self, name: str, scope: Scope, options: Options) -> EnsureResult:
         """Make the named policy hold the wildcard: read, merge, write, verify; retry on a race."""
         stored = self.policies.account_policies()
         existed = _named(stored, name) is not None
-        reads, writes, replaced = 1, 0, None
+        reads, writes, replaced, replaced_document = 1, 0, None, None
         for rounds in range(1, self.policies.rounds + 1):
             current = _named(stored, name)
             text = None if current is None else current.text
-            outcome = merge(name, text, scope, options)
+            document, outcome = _merged(name, text, scope, options)
             if not outcome.changed:
+                before = replaced_document if writes else outcome.document
+                explained = Explained(outcome, before, scope, options)
                 return EnsureResult(
-                    name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
+                    name,
+                    outcome,
+                    writes,
+                    reads,
+                    rounds,
+                    existed,
+                    explained,
+                    replaced,
+                    tuple(stored),
                 )
-            replaced = text if writes == 0 else replaced
+            if writes == 0:
+                replaced, replaced_document = text, document
             self._write(name, outcome, stored, text, (scope, options))
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
             if _holds(name, stored, scope, options):
+                explained = Explained(outcome, replaced_document, scope, options)
                 return EnsureResult(
-                    name, outcome, writes, reads, rounds, existed, replaced, tuple(stored)
+                    name,
+                    outcome,
+                    writes,
+                    reads,
+                    rounds,
+                    existed,
+                    explained,
+                    replaced,
+                    tuple(stored),
                 )
             self._wait_before_round(name, rounds)
             stored, reads = self.policies.account_policies(), reads + 1  # fresh after the pause
@@ -239,6 +302,13 @@ def _holds(name: str, stored: list[StoredPolicy], scope: Scope, options: Options
 
 def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcome:
     """The engine's outcome for a stored text (None: no such policy yet)."""
+    return _merged(name, text, scope, options)[1]
+
+
+def _merged(
+    name: str, text: str | None, scope: Scope, options: Options
+) -> tuple[dict[str, Any] | None, Outcome]:
+    """The stored text's document, parsed once, and the engine's outcome for it."""
     try:
         document = None if text is None else policy.parse_document(text)
         outcome = policy.ensure(document, scope, options)
@@ -246,7 +316,7 @@ def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcom
         raise PolicyError(f"policy {name} left unchanged: {_clipped(str(exc))}") from exc
     # The length the service counts is the stored text's, whatever its spacing (the engine's
     # figure is of the canonical compact rendering): every command reports the stored one.
-    return outcome if text is None else replace(outcome, before_length=len(text))
+    return document, outcome if text is None else replace(outcome, before_length=len(text))
 
 
 def _clipped(detail: str, limit: int = 200) -> str:
@@ -279,4 +349,5 @@ def _audit_one(stored: StoredPolicy, scope: Scope, options: Options) -> PolicyAu
         outcome = policy.ensure(document, scope, options)
     except PolicyError as exc:
         return PolicyAudit(stored.name, len(stored.text), None, None, str(exc))
-    return PolicyAudit(stored.name, len(stored.text), outcome, document, None)
+    explained = Explained(outcome, document, scope, options)
+    return PolicyAudit(stored.name, len(stored.text), outcome, document, None, explained)

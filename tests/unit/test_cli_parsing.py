@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vended_logs_policy.cli import diff, regions, values
+from vended_logs_policy import diff
+from vended_logs_policy.cli import regions, values
 from vended_logs_policy.cli.backup import Backup, BackupError, BackupWriter, file_name, load
 from vended_logs_policy.cli.parser import COMMANDS, UsageError, build_parser, parse
 from vended_logs_policy.cli.results import (

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from vended_logs_policy.cli.commands.plan import (
-    change_of,
-    explanation,
-    outcome_data,
-    outcome_lines,
-    plan_target,
-)
-from vended_logs_policy.cli.diff import DocumentDiff
+from vended_logs_policy.cli.commands.plan import outcome_data, outcome_lines, plan_target
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
+from vended_logs_policy.diff import DocumentDiff
 from vended_logs_policy.service import EnsureResult, PolicyService
 
 
 def _written(target: Target, settings: PolicySettings, ensured: EnsureResult) -> TargetResult:
-    outcome = ensured.outcome
-    change = change_of(ensured.replaced_text, outcome)
-    why = explanation(ensured.replaced_text, outcome, target.scope, settings.options)
+    outcome, (change, why) = ensured.outcome, _explained(ensured)
     summary = (
         f"{settings.name}: written ({outcome.before_length} -> {outcome.length} characters)"
         + "".join(f"; backup: {p}" for p in target.backups)
@@ -38,9 +30,7 @@ def _written(target: Target, settings: PolicySettings, ensured: EnsureResult) ->
 
 
 def _unchanged(target: Target, settings: PolicySettings, ensured: EnsureResult) -> TargetResult:
-    outcome = ensured.outcome
-    change = change_of(outcome.text, outcome)
-    why = explanation(outcome.text, outcome, target.scope, settings.options)
+    outcome, (change, why) = ensured.outcome, _explained(ensured)
     summary = f"{settings.name}: already compliant, nothing written ({outcome.length} characters)"
     return TargetResult(
         target.account,
@@ -51,6 +41,10 @@ def _unchanged(target: Target, settings: PolicySettings, ensured: EnsureResult) 
         outcome_lines(outcome, change, why),
         _data(target, settings, ensured, change) | {"why": why},
     )
+
+
+def _explained(ensured: EnsureResult) -> tuple[DocumentDiff, str]:
+    return ensured.explained.change, ensured.explained.explanation
 
 
 def _data(

@@ -23,8 +23,7 @@ from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.explain import advise, summarise
-from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Scope
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT
 from vended_logs_policy.service import ACCOUNT_POLICY_QUOTA, PolicyAudit, PolicyService
 from vended_logs_policy.symptoms import QUOTA_EXCEEDED, full_policy_symptoms
 from vended_logs_policy.target import DEFAULT_ALLOWED_PREFIXES
@@ -42,26 +41,26 @@ def size_state(length: int) -> str:
     return "ok"
 
 
-def _row(item: PolicyAudit, scope: Scope, options: Options) -> dict[str, Any]:
+def _row(item: PolicyAudit) -> dict[str, Any]:
     return {
         "policy_name": item.name,
         "length": item.length,
         "state": size_state(item.length),
         "absorbable": None if item.outcome is None else len(item.outcome.removed_resources),
         "error": item.error,
-        **_explanation(item, scope, options),
+        **_explanation(item),
     }
 
 
-def _explanation(item: PolicyAudit, scope: Scope, options: Options) -> dict[str, Any]:
+def _explanation(item: PolicyAudit) -> dict[str, Any]:
     """Why resources stay, and the prefixes that would absorb the most (each computed)."""
-    if item.outcome is None or item.document is None:
+    if item.explained is None:
         return {"why": None, "suggested_prefixes": []}
-    advice = advise(item.document, scope, options)
     suggested = [
-        {"prefix": s.prefix, "absorbed": s.absorbed, "length": s.length} for s in advice.prefixes
+        {"prefix": s.prefix, "absorbed": s.absorbed, "length": s.length}
+        for s in item.explained.advice.prefixes
     ]
-    return {"why": summarise(item.outcome, advice) or None, "suggested_prefixes": suggested}
+    return {"why": item.explained.explanation or None, "suggested_prefixes": suggested}
 
 
 def _row_lines(row: dict[str, Any]) -> list[str]:
@@ -131,7 +130,7 @@ def audit_target(
 ) -> TargetResult:
     """List the policies with their lengths; exit 2 when a finding of ``fail_on`` is present."""
     audit = PolicyService(target.policies()).audit(target.scope, settings.options, settings.name)
-    rows = [_row(item, target.scope, settings.options) for item in audit.policies]
+    rows = [_row(item) for item in audit.policies]
     data: dict[str, Any] = {
         "limit": CLASSIC_LIMIT,
         "near_limit": NEAR_LIMIT,

@@ -8,25 +8,13 @@ from typing import Any
 
 from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli import grants, values
-from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
 from vended_logs_policy.cli.settings import PolicySettings
-from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.explain import advise, summarise
-from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Options, Outcome, Scope
+from vended_logs_policy.diff import DocumentDiff, describe
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT, Outcome
 from vended_logs_policy.service import PolicyService
 from vended_logs_policy.target import DEFAULT_ALLOWED_PREFIXES
-
-
-def parsed(text: str | None) -> dict[str, Any] | None:
-    """A stored document the engine has read already (None: no policy)."""
-    return None if text is None else dict(policy.parse_document(text))
-
-
-def change_of(before_text: str | None, outcome: Outcome) -> DocumentDiff:
-    """The statement-level diff from the stored text to the outcome."""
-    return diff(parsed(before_text), outcome.document, outcome.before_length, outcome.length)
 
 
 def outcome_data(name: str, outcome: Outcome, change: DocumentDiff) -> dict[str, Any]:
@@ -43,13 +31,6 @@ def outcome_data(name: str, outcome: Outcome, change: DocumentDiff) -> dict[str,
         "uncovered": len(outcome.uncovered_resources),
         "diff": change.as_json(),
     }
-
-
-def explanation(before_text: str | None, outcome: Outcome, scope: Scope, options: Options) -> str:
-    """Why resources stay, with the engine's computed advice ("" when nothing stays)."""
-    if not outcome.causes:
-        return ""
-    return summarise(outcome, advise(parsed(before_text), scope, options))
 
 
 def outcome_lines(outcome: Outcome, change: DocumentDiff, why: str) -> list[str]:
@@ -96,13 +77,11 @@ def plan_target(
     makes the target exit 2 like a change.
     """
     planned = PolicyService(target.policies()).plan(settings.name, target.scope, settings.options)
-    outcome = planned.outcome
-    change = change_of(planned.stored_text, outcome)
-    why = explanation(planned.stored_text, outcome, target.scope, settings.options)
+    outcome, change, why = planned.outcome, planned.explained.change, planned.explained.explanation
     data = outcome_data(settings.name, outcome, change) | {
         "why": why,
         "exists": planned.existed,
-        "before": parsed(planned.stored_text),
+        "before": planned.explained.before,
         "after": outcome.document,
         "backup": _backup(target, settings.name, planned.existed, planned.stored_text),
     }

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from vended_logs_policy.cli.diff import describe, diff
 from vended_logs_policy.cli.regions import partition_for
 from vended_logs_policy.cli.results import EXIT_OK
 from vended_logs_policy.cli.settings import policy_settings
+from vended_logs_policy.diff import describe, diff
 from vended_logs_policy.engine import policy
 from vended_logs_policy.engine.document import as_list, statements
 from vended_logs_policy.engine.explain import advise, summarise

@@ -18,9 +18,9 @@ from typing import Any
 from vended_logs_policy.adapters.logs import StoredPolicy
 from vended_logs_policy.backup import Backup
 from vended_logs_policy.cli.commands.restore_log_group import restore_log_group
-from vended_logs_policy.cli.diff import DocumentDiff, describe, diff
 from vended_logs_policy.cli.live import Target
 from vended_logs_policy.cli.results import EXIT_CHANGES, EXIT_OK, Status, TargetResult
+from vended_logs_policy.diff import DocumentDiff, describe, diff
 from vended_logs_policy.errors import ConcurrentModificationError, InvalidInputError
 
 
