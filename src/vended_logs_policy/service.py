@@ -201,41 +201,25 @@ class PolicyService:
         stored = self.policies.account_policies()
         existed = _named(stored, name) is not None
         reads, writes, replaced, replaced_document = 1, 0, None, None
+
+        def result(outcome: Outcome, before: dict[str, Any] | None) -> EnsureResult:
+            """The result with the counts and the policies as they stand when it is called."""
+            explained = Explained(outcome, before, scope, options)
+            counts = (writes, reads, rounds)
+            return EnsureResult(name, outcome, *counts, existed, explained, replaced, tuple(stored))
+
         for rounds in range(1, self.policies.rounds + 1):
             current = _named(stored, name)
             text = None if current is None else current.text
             document, outcome = _merged(name, text, scope, options)
             if not outcome.changed:
-                before = replaced_document if writes else outcome.document
-                explained = Explained(outcome, before, scope, options)
-                return EnsureResult(
-                    name,
-                    outcome,
-                    writes,
-                    reads,
-                    rounds,
-                    existed,
-                    explained,
-                    replaced,
-                    tuple(stored),
-                )
+                return result(outcome, replaced_document if writes else outcome.document)
             if writes == 0:
                 replaced, replaced_document = text, document
             self._write(name, outcome, stored, text, (scope, options))
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
             if _holds(name, stored, scope, options):
-                explained = Explained(outcome, replaced_document, scope, options)
-                return EnsureResult(
-                    name,
-                    outcome,
-                    writes,
-                    reads,
-                    rounds,
-                    existed,
-                    explained,
-                    replaced,
-                    tuple(stored),
-                )
+                return result(outcome, replaced_document)
             self._wait_before_round(name, rounds)
             stored, reads = self.policies.account_policies(), reads + 1  # fresh after the pause
         raise _kept_changing(name, self.policies.rounds)
