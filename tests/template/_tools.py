@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from local_aws import function_env
 from tests.support import cfn_lint, load_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,11 +38,10 @@ NO_AWS_ENDPOINT = "http://127.0.0.1:9"
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
 CUSTOM_TYPE = "Custom::VendedLogsPolicy"
-# The bootstrap stack's functions: the custom resource's provider, the account guard (Lambda
-# Hook) and the watch (scheduled audit); one code package, three handlers (src/Makefile).
-PROVIDER = "VendedLogsPolicyFunction"
-GUARD = "GuardFunction"
-WATCH = "WatchFunction"
+# The bootstrap stack's functions (named in local_aws.function_env): the custom resource's
+# provider, the account guard (Lambda Hook) and the watch (scheduled audit); one code package,
+# three handlers (src/Makefile).
+PROVIDER, GUARD, WATCH = function_env.CUSTOM_RESOURCE, function_env.GUARD, function_env.WATCH
 FUNCTIONS = (PROVIDER, GUARD, WATCH)
 STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 # The log-delivery actions a logging state machine's role needs (the README's troubleshooting).
