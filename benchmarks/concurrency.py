@@ -97,13 +97,20 @@ class TimedPolicies(ResourcePolicies):
                           time.perf_counter() - self._read_start)  # fmt: skip
 
 
-@dataclass
 class TimedRuntime(Runtime):
     """The functions' runtime whose service notes its read-to-write windows."""
 
-    windows: Windows = field(default_factory=Windows)
-    kind: str = "guard"
-    before_write: BeforeWrite | None = None
+    def __init__(
+        self,
+        clients: Clients,
+        windows: Windows,
+        kind: str = "guard",
+        before_write: BeforeWrite | None = None,
+    ) -> None:
+        super().__init__(clients)
+        self.windows = windows
+        self.kind = kind
+        self.before_write = before_write
 
     def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
         retry = Retry(time_left=time_left, call_seconds=self.clients.timeouts.per_call)

@@ -174,13 +174,14 @@ def test_crhelper_loggers_stay_at_info_when_the_function_logs_at_debug() -> None
 HANG = 30.0
 
 
-@dataclass
 class SlowRuntime(Runtime):
     """A runtime whose work is held before any AWS call until ``until`` is set (a slow start, a
     stuck import): time the bounded AWS calls cannot account for. ``released`` says it went on."""
 
-    until: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
+    def __init__(self, clients: Clients, until: threading.Event) -> None:
+        super().__init__(clients)
+        self.until = until
+        self.released = threading.Event()
 
     def service(self, scope: Scope, time_left: Callable[[], float]) -> PolicyService:
         assert self.until.wait(HANG), "the work was never released"

@@ -8,8 +8,7 @@ client once; tests pass their own ``session`` or ``endpoint_url``, as Powertools
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from botocore.config import Config
@@ -21,8 +20,7 @@ CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 5.0
 
 
-@dataclass(frozen=True)
-class Timeouts:
+class Timeouts(NamedTuple):
     """Seconds one call may take to connect and to read; their sum bounds one attempt."""
 
     connect: float = CONNECT_TIMEOUT

@@ -20,8 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from crhelper import CfnResource
 
@@ -43,8 +42,7 @@ class RequestFailed(Exception):
     it without crhelper's traceback, which is for faults nobody anticipated."""
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """What a successful request answers: the physical id and the response Data."""
 
     physical_id: str
@@ -54,8 +52,7 @@ class Result:
 type Work = Callable[[Event, Any], Result]
 
 
-@dataclass(frozen=True)
-class Lifecycle:
+class Lifecycle(NamedTuple):
     """The work per request type, and the physical id a failed request answers with."""
 
     create_update: Work

@@ -8,8 +8,7 @@ are fitted to 1024 from their start so both show what matters, lists of destinat
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vended_logs_policy.errors import InvalidInputError
 from vended_logs_policy.text import clip
@@ -28,8 +27,7 @@ def fit_message(text: str, limit: int = MAX_MESSAGE) -> str:
     return clip(text, limit)
 
 
-@dataclass(frozen=True)
-class HookRequest:
+class HookRequest(NamedTuple):
     """The parts of a hook invocation the guard reads."""
 
     token: str
@@ -89,15 +87,14 @@ def parse_request(event: Any) -> HookRequest:
     )
 
 
-@dataclass(frozen=True)
-class HookResponse:
+class HookResponse(NamedTuple):
     """One answer to CloudFormation."""
 
     status: str
     message: str
     token: str | None
     error_code: str | None = None
-    annotations: Sequence[Mapping[str, str]] = field(default=())
+    annotations: Sequence[Mapping[str, str]] = ()
 
     @classmethod
     def success(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,16 +37,29 @@ def scope_of(context: Any) -> Scope:
     return Scope(partition=parts[1], region=parts[3], account=parts[4])
 
 
-@dataclass
+def utc_now() -> datetime:
+    """The wall clock's time, in UTC."""
+    return datetime.now(UTC)
+
+
 class Runtime:
-    """The clients (reused by warm invocations) and the clock an entry point works with."""
+    """The clients (reused by warm invocations) and the clock an entry point works with.
 
-    clients: Clients = field(default_factory=Clients)
-    sleep: Callable[[float], None] = time.sleep
-    safety_margin: float = SAFETY_MARGIN
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    A plain class, not a dataclass: building a dataclass costs about 1 ms of every cold start.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        clients: Clients | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        safety_margin: float = SAFETY_MARGIN,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.clients = clients if clients is not None else Clients()
+        self.sleep = sleep
+        self.safety_margin = safety_margin
+        self.now = now
         log_safety.hold()  # no SDK DEBUG line (signed headers, tokens) even at a DEBUG root
 
     def deadline(self, context: Any) -> Callable[[], float]:
