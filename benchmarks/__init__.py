@@ -42,6 +42,7 @@ __all__ = [
     "exit_status",
     "interleave",
     "ms",
+    "paired_ratio",
     "run_checked",
     "sampled",
     "split",
@@ -296,6 +297,17 @@ def sampled(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Sample:
 def split(name: str, samples: Sequence[Sample]) -> tuple[Timing, Timing]:
     """The wall-clock and the CPU timings of one series."""
     return Timing(name, [s.wall for s in samples]), Timing(name, [s.cpu for s in samples])
+
+
+def paired_ratio(measured: Sequence[float], baseline: Sequence[float]) -> float:
+    """The median over rounds of each run against the baseline's run in the same round.
+
+    ``alternate`` runs every series once per round, so a round's runs lie seconds apart: the
+    machine's drift between rounds (other work starting or stopping) moves both sides of each
+    round's ratio alike and cancels, where it moves a ratio of two medians by whichever side
+    its slow rounds fall on.
+    """
+    return statistics.median(m / b for m, b in zip(measured, baseline, strict=True))
 
 
 def ms(seconds: float) -> str:

@@ -1,4 +1,5 @@
-"""How the benchmark modules behave as commands (their figures are docs/benchmarks.md's)."""
+"""How the benchmark modules behave as commands, and how they compare series (their figures are
+docs/benchmarks.md's)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import BenchError, exit_status
+from benchmarks import BenchError, exit_status, paired_ratio
 from benchmarks.cold_start import runtime_bytecode
 from benchmarks.package_size import CUSTOM_RESOURCE, built_functions
 
@@ -82,3 +83,20 @@ def test_the_packaged_baseline_has_boto3s_bytecode_as_the_runtime_does(tmp_path:
     loaded = int(line.split("its ")[1].split()[0])
     assert loaded > 50, line
     assert line.endswith("(0 compiled now)"), line
+
+
+def test_a_paired_ratio_compares_each_round_with_its_own_baseline() -> None:
+    # Given five rounds where the machine got twice as slow for the last two, and one run of the
+    # measured series also fell in a slow moment of its round
+    baseline = [1.0, 1.0, 1.0, 2.0, 2.0]
+    measured = [1.05, 1.05, 2.1, 2.1, 2.1]
+    # When they are compared round by round
+    ratio = paired_ratio(measured, baseline)
+    # Then the drift cancels: each round's own ratio is 1.05 but one, where the ratio of medians
+    # (2.1 against 1.0) would report 2.1
+    assert ratio == pytest.approx(1.05)
+
+
+def test_a_paired_ratio_needs_one_baseline_run_per_round() -> None:
+    with pytest.raises(ValueError, match="shorter"):
+        paired_ratio([1.0, 1.0], [1.0])
