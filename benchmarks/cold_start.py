@@ -43,6 +43,7 @@ import importlib.util
 import json
 import re
 import shutil
+import statistics
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -62,6 +63,7 @@ from benchmarks import (
     alternate,
     child_env,
     exit_status,
+    ms,
     paired_ratio,
     run_checked,
     sampled,
@@ -271,6 +273,54 @@ def importtime(env: Mapping[str, str], code: str, workdir: Path) -> dict[str, in
     return found
 
 
+# What a handler module loads beyond ``import boto3`` that is not the package: its dependencies.
+LOADED_BEYOND_BOTO3: Final = """
+import sys, boto3
+before = set(sys.modules)
+import {module}
+print(*sorted(m for m in set(sys.modules) - before if not m.startswith("vended_logs_policy")))
+"""
+
+# One process: boto3, then those dependencies, then the handler module (only the package is left).
+SPLIT_IMPORT: Final = (
+    """
+import importlib, time
+t0 = time.perf_counter()
+import boto3
+t1 = time.perf_counter()
+for name in {dependencies!r}:
+    importlib.import_module(name)
+t2 = time.perf_counter()
+import {module}
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+    + EXIT
+)
+
+
+def split_line(layout: Layout, module: str, workdir: Path, runs: int) -> str:
+    """A handler's import split in one process (medians of ``runs`` processes): boto3, the
+    dependencies it loads beyond boto3, and the package; no interpreter start-up and no
+    comparison of separate processes, so the host's noise moves it far less than the ratios."""
+    env = child_env(layout.module_envs[module])
+    probe = [str(PYTHON), "-c", LOADED_BEYOND_BOTO3.format(module=module)]
+    dependencies = run_checked(probe, env, workdir).stdout.split()
+    code = SPLIT_IMPORT.format(dependencies=dependencies, module=module)
+    argv = [str(PYTHON), "-c", code]
+    rows = [[float(t) for t in run_checked(argv, env, workdir).stdout.split()] for _ in range(runs)]
+    boto3_s, dependencies_s, package_s = (
+        statistics.median(row[part] for row in rows) for part in range(3)
+    )
+    names = ", ".join(sorted({name.split(".")[0] for name in dependencies})) or "none"
+    return (
+        f"{layout.name} {short(module)} in one process (medians of {runs}): import boto3 "
+        f"{ms(boto3_s)}, then its dependencies {ms(dependencies_s)} "
+        f"({dependencies_s / boto3_s:.3f} of boto3's; {names}), then the package "
+        f"{ms(package_s)} ({package_s / boto3_s:.3f})"
+    )
+
+
 def attribution(layout: Layout, module: str, workdir: Path, top: int = 7) -> str:
     """Where ``module``'s import spends time beyond ``import boto3``, by top-level package."""
     base_env = child_env(layout.baseline_env)
@@ -353,7 +403,8 @@ def measure_layout(
     label = f"import {short(CUSTOM_RESOURCE)} + first Create"
     ratios[label], line = ratio_line(f"{layout.name} {label}", *creates)
     lines.append(line)
-    return ratios, [*lines, attribution(layout, CUSTOM_RESOURCE, workdir)]
+    splits = [split_line(layout, module, workdir, runs) for module in layout.module_envs]
+    return ratios, [*lines, *splits, attribution(layout, CUSTOM_RESOURCE, workdir)]
 
 
 def run(

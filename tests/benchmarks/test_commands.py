@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import BenchError, exit_status, paired_ratio
-from benchmarks.cold_start import runtime_bytecode
+from benchmarks.cold_start import installed_layout, runtime_bytecode, split_line
 from benchmarks.package_size import CUSTOM_RESOURCE, built_functions
 
 BUILT_TEMPLATE = """\
@@ -100,3 +100,15 @@ def test_a_paired_ratio_compares_each_round_with_its_own_baseline() -> None:
 def test_a_paired_ratio_needs_one_baseline_run_per_round() -> None:
     with pytest.raises(ValueError, match="shorter"):
         paired_ratio([1.0, 1.0], [1.0])
+
+
+def test_the_one_process_split_puts_the_dependencies_apart_from_the_package(tmp_path: Path) -> None:
+    # Given the installed layout of the custom resource's handler module
+    layout = installed_layout(tmp_path / "pycache", [CUSTOM_RESOURCE], None)
+    # When its import is split in one process
+    line = split_line(layout, CUSTOM_RESOURCE, tmp_path, runs=1)
+    # Then the dependencies it loads beyond boto3 are named, and the package is not among them
+    named = line.split("of boto3's; ")[1].split(")")[0].split(", ")
+    assert {"aws_lambda_powertools", "crhelper"} <= set(named), line
+    assert not [name for name in named if name.startswith(("vended_logs_policy", "boto"))], line
+    assert "then the package " in line, line
