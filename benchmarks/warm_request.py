@@ -9,7 +9,8 @@ SUCCESS with nothing changed, the server saw exactly one read per request and no
 
 The baseline is a minimal boto3 script in one process that does the same per request: the first
 builds the logs client, each makes the same read and sends the same answer (a new TLS connection,
-as the function's sender makes). How long its read alone takes is reported too.
+as the function's sender makes). How long its read alone takes is reported too. The handler's
+process has the literal environment template.yaml gives the function (``POWERTOOLS_*``).
 
 Each request is timed in its process with ``time.perf_counter`` (and ``time.process_time``, the
 process's CPU time, which other work on the machine moves less); figures are medians over
@@ -43,6 +44,7 @@ from benchmarks import (
     use_dummy_aws,
 )
 from benchmarks.package_size import CUSTOM_RESOURCE
+from local_aws.function_env import handler_environment
 from local_aws.policies import NAME, compliant_text
 
 if TYPE_CHECKING:
@@ -138,7 +140,8 @@ class WarmRig:
         """One process: seed, run the requests, check them; their timings."""
         from local_aws.product import seed, stored_policies
 
-        env = self.env({"PYTHONPYCACHEPREFIX": str(self.workdir / "pycache")})
+        as_deployed = handler_environment(CUSTOM_RESOURCE) if handler else {}
+        env = self.env({"PYTHONPYCACHEPREFIX": str(self.workdir / "pycache")} | as_deployed)
         argv = [str(PYTHON), "-c", code]
 
         def run() -> Run:

@@ -31,9 +31,26 @@ def function_environment(function: str, template: Path = TEMPLATE) -> dict[str, 
     return dict(_literal_variables(function, template))
 
 
+def handler_environment(module: str, template: Path = TEMPLATE) -> dict[str, str]:
+    """The literal string variables of the function whose handler is in ``module`` (a copy);
+    KeyError when no function of ``template`` has its handler there."""
+    resources = _resources(template)
+    for function, resource in resources.items():
+        handler = resource.get("Properties", {}).get("Handler")
+        if isinstance(handler, str) and handler.rpartition(".")[0] == module:
+            return function_environment(function, template)
+    raise KeyError(f"no function in {template} has its handler in {module}")
+
+
+@functools.cache
+def _resources(template: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.load(template.read_text(encoding="utf-8"), _IntrinsicsAsNone)
+    resources: dict[str, Any] = data["Resources"]
+    return resources
+
+
 @functools.cache
 def _literal_variables(function: str, template: Path) -> dict[str, str]:
-    data: dict[str, Any] = yaml.load(template.read_text(encoding="utf-8"), _IntrinsicsAsNone)
-    properties = data["Resources"][function]["Properties"]
+    properties = _resources(template)[function]["Properties"]
     variables = properties.get("Environment", {}).get("Variables", {})
     return {name: value for name, value in variables.items() if isinstance(value, str)}
