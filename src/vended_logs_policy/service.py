@@ -144,10 +144,17 @@ class EnsureResult:
     explained: Explained
     replaced_text: str | None = None  # the document our first write replaced, None if none
     stored: tuple[StoredPolicy, ...] = ()  # every account-level policy as last read
+    # Ours as last read, parsed when ensure checked it (None: not read back, as in tests)
+    ensured: dict[str, Any] | None = None
 
     def documents(self) -> list[dict[str, Any]]:
-        """The account-level documents as last read (ours ensured), those that parse."""
-        return [d for d in (_parsed(p.text) for p in self.stored) if d is not None]
+        """The account-level documents as last read (ours ensured), those that parse; ours is
+        not parsed again."""
+        found = (
+            self.ensured if p.name == self.name and self.ensured is not None else _parsed(p.text)
+            for p in self.stored
+        )
+        return [d for d in found if d is not None]
 
 
 @dataclass(frozen=True)
@@ -202,24 +209,30 @@ class PolicyService:
         existed = _named(stored, name) is not None
         reads, writes, replaced, replaced_document = 1, 0, None, None
 
-        def result(outcome: Outcome, before: dict[str, Any] | None) -> EnsureResult:
-            """The result with the counts and the policies as they stand when it is called."""
+        def result(
+            outcome: Outcome, before: dict[str, Any] | None, ensured: dict[str, Any] | None
+        ) -> EnsureResult:
+            """The result with the counts and the policies as they stand when it is called;
+            ``ensured``: ours as last read, already parsed."""
             explained = Explained(outcome, before, scope, options)
             counts = (writes, reads, rounds)
-            return EnsureResult(name, outcome, *counts, existed, explained, replaced, tuple(stored))
+            return EnsureResult(
+                name, outcome, *counts, existed, explained, replaced, tuple(stored), ensured
+            )
 
         for rounds in range(1, self.policies.rounds + 1):
             current = _named(stored, name)
             text = None if current is None else current.text
             document, outcome = _merged(name, text, scope, options)
             if not outcome.changed:
-                return result(outcome, replaced_document if writes else outcome.document)
+                return result(outcome, replaced_document if writes else outcome.document, document)
             if writes == 0:
                 replaced, replaced_document = text, document
             self._write(name, outcome, stored, text, (scope, options))
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
-            if _holds(name, stored, scope, options):
-                return result(outcome, replaced_document)
+            verified = _verified(name, stored, scope, options)
+            if verified is not None:
+                return result(outcome, replaced_document, verified)
             self._wait_before_round(name, rounds)
             stored, reads = self.policies.account_policies(), reads + 1  # fresh after the pause
         raise _kept_changing(name, self.policies.rounds)
@@ -279,9 +292,15 @@ def _named(stored: list[StoredPolicy], name: str) -> StoredPolicy | None:
     return next((p for p in stored if p.name == name), None)
 
 
-def _holds(name: str, stored: list[StoredPolicy], scope: Scope, options: Options) -> bool:
+def _verified(
+    name: str, stored: list[StoredPolicy], scope: Scope, options: Options
+) -> dict[str, Any] | None:
+    """Our policy's document as read back, parsed, when it holds the wildcard; else None."""
     after = _named(stored, name)
-    return after is not None and not merge(name, after.text, scope, options).changed
+    if after is None:
+        return None
+    document, outcome = _merged(name, after.text, scope, options)
+    return None if outcome.changed else document
 
 
 def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcome:

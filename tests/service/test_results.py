@@ -72,3 +72,22 @@ def test_the_cli_commands_that_read_the_service_parse_and_explain_nothing_again(
         # Then none imports the engine's explanation or parses a stored text itself
         assert not {i for i in imported if i.startswith("vended_logs_policy.engine.explain")}, name
         assert not called & {"parse_document", "advise", "summarise", "diff"}, name
+
+
+def test_an_ensures_documents_are_what_is_stored_with_ours_parsed_once() -> None:
+    # GIVEN the field report's policy beside another service's policy
+    fake = FakeLogs()
+    fake.seed(report_text())
+    other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:X"}]}
+    fake.seed(json.dumps(other), name="OtherServicePolicy")
+    for round_ in ("writes", "already compliant"):
+        # WHEN it is ensured (first with a write, then without one)
+        result = fake_policy_service(fake).ensure(NAME, SCOPE, Options())
+        # THEN the documents the guard checks coverage against are every stored policy's
+        stored = {p.name: json.loads(p.text) for p in result.stored}
+        assert result.documents() == list(stored.values()), round_
+        assert stored["OtherServicePolicy"] == other
+        # AND ours is the document ensure read back and checked, not a second parse of its text
+        assert result.ensured == stored[NAME]
+        assert any(d is result.ensured for d in result.documents()), round_
+    assert result.writes == 0
