@@ -303,11 +303,6 @@ def _verified(
     return None if outcome.changed else document
 
 
-def merge(name: str, text: str | None, scope: Scope, options: Options) -> Outcome:
-    """The engine's outcome for a stored text (None: no such policy yet)."""
-    return _merged(name, text, scope, options)[1]
-
-
 def _merged(
     name: str, text: str | None, scope: Scope, options: Options
 ) -> tuple[dict[str, Any] | None, Outcome]:
