@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vended_logs_policy.adapters.logs import ResourcePolicies, StoredPolicy
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.explain import Advice, advise, summarise
 from vended_logs_policy.engine.policy import DEFAULT_POLICY_NAME, Options, Outcome, Scope
 from vended_logs_policy.errors import (
     AccessDeniedError,
@@ -30,10 +29,13 @@ from vended_logs_policy.errors import (
     QuotaExceededError,
     RejectedError,
 )
-from vended_logs_policy.log_groups import LogGroupReport, report
 
+# What only explanations, advice and audits need (the engine's explain module, the per-log-group
+# report) is imported when first asked: a function's first Create does not load it.
 if TYPE_CHECKING:
     from vended_logs_policy.diff import DocumentDiff
+    from vended_logs_policy.engine.explain import Advice
+    from vended_logs_policy.log_groups import LogGroupReport
 
 ACCOUNT_POLICY_QUOTA = 10
 
@@ -74,6 +76,8 @@ class PolicyTooLargeError(RejectedError):
     ``advice`` what would make it fit (computed by the engine, each figure from a real ensure)."""
 
     def __init__(self, name: str, outcome: Outcome, advice: Advice | None = None) -> None:
+        from vended_logs_policy.engine.explain import summarise
+
         explained = summarise(outcome, advice)
         super().__init__(
             f"policy {name} would be {outcome.length} characters (limit {outcome.limit})"
@@ -108,6 +112,8 @@ class Explained:
     @cached_property
     def advice(self) -> Advice:
         """What would make more resources fold into the wildcard (each figure computed)."""
+        from vended_logs_policy.engine.explain import advise
+
         return advise(self.before, self.scope, self.options)
 
     @cached_property
@@ -115,6 +121,8 @@ class Explained:
         """Why resources stay, with the advice ("" when nothing stays)."""
         if not self.outcome.causes:
             return ""
+        from vended_logs_policy.engine.explain import summarise
+
         return summarise(self.outcome, self.advice)
 
 
@@ -241,6 +249,8 @@ class PolicyService:
         """Every account-level policy with its length and what the wildcard would absorb, and
         every per-log-group policy against the account-level grants as ensuring ``name`` makes
         them."""
+        from vended_logs_policy.log_groups import report
+
         stored = self.policies.account_policies()
         rows = [_audit_one(policy, scope, options) for policy in stored]
         found = report(self.policies.log_group_policies(), stored, name, scope, options)
@@ -328,6 +338,8 @@ def _clipped(detail: str, limit: int = 200) -> str:
 
 def _advice(text: str | None, scope: Scope, options: Options) -> Advice | None:
     """What would make the document fit, None when the stored text cannot be read."""
+    from vended_logs_policy.engine.explain import advise
+
     document = None if text is None else _parsed(text)
     if text is not None and document is None:
         return None

@@ -1,7 +1,8 @@
 """What a cold start loads: importing a handler module builds the handler and nothing it only
 needs for a request (the engine, the service, the Logs adapter, the backup format). The first
 request imports them; the handler tests show that it works. Nor does it build a dataclass (about
-1 ms each). Speed is benchmarks/cold_start.py's.
+1 ms each). Nor does a first ensure load what only explanations, advice and audits need. Speed
+is benchmarks/cold_start.py's.
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ REQUEST_ONLY = (
     "vended_logs_policy.function.settings",
     "vended_logs_policy.cli",
 )
+# What only an explanation, advice or an audit needs; a first ensure (a Create) does not load it.
+EXPLAINING_ONLY = ("vended_logs_policy.engine.explain", "vended_logs_policy.log_groups")
+ENSURE_PROBE = """
+import json, sys
+from local_aws.fake_logs import FakeLogs, fake_policy_service
+from local_aws.policies import NAME, SCOPE, report_text
+from vended_logs_policy.engine.policy import Options
+fake = FakeLogs()
+fake.seed(report_text())
+result = fake_policy_service(fake).ensure(NAME, SCOPE, Options())
+assert result.writes == 1
+before = sorted(m for m in sys.modules if m.startswith("vended_logs_policy"))
+assert result.explained.explanation == ""
+print(json.dumps({{"ensured": before, "explained": sorted(sys.modules)}}))
+"""
 PROBE = """
 import dataclasses, json, sys
 import vended_logs_policy.function.{module} as handler
@@ -47,6 +63,11 @@ print(json.dumps({{"modules": ours, "dataclasses": built}}))
 def probed(module: str) -> dict[str, list[str]]:
     """The package's modules a fresh interpreter holds after importing one handler module, and
     the dataclasses they hold."""
+    return _fresh(PROBE.format(module=module))
+
+
+def _fresh(code: str) -> dict[str, list[str]]:
+    """What ``code`` prints as JSON, run in a fresh interpreter with the sources on its path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
@@ -56,7 +77,7 @@ def probed(module: str) -> dict[str, list[str]]:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(module=module)],
+        [sys.executable, "-c", code],
         check=True,
         capture_output=True,
         text=True,
@@ -86,3 +107,14 @@ def test_a_handler_module_builds_no_dataclass(module: str) -> None:
     # start (NamedTuple about 0.2 ms, a plain class nearly nothing; docs/benchmarks.md)
     assert found["modules"]
     assert found["dataclasses"] == []
+
+
+def test_a_first_ensure_loads_nothing_only_an_explanation_needs() -> None:
+    # Given a fresh interpreter and the field report's policy
+    # When the service ensures the wildcard (one write, nothing stays outside it)
+    found = _fresh(ENSURE_PROBE.format())
+    # Then the engine's explanations and the per-log-group report were not imported for it
+    assert "vended_logs_policy.service" in found["ensured"]
+    assert [m for m in found["ensured"] if m.startswith(EXPLAINING_ONLY)] == []
+    # And nor does asking for its explanation while nothing stays outside the wildcard
+    assert [m for m in found["explained"] if m.startswith(EXPLAINING_ONLY)] == []
