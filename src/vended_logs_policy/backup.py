@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from vended_logs_policy.engine.document import parse_document
-from vended_logs_policy.engine.log_group_policies import RESOURCE_LIMIT
-from vended_logs_policy.engine.policy import CLASSIC_LIMIT
+from vended_logs_policy.engine.policy import CLASSIC_LIMIT, RESOURCE_LIMIT
 from vended_logs_policy.errors import InvalidInputError, PolicyError
 
 FORMAT: Final = "vended-logs-policy-backup"

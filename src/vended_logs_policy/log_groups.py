@@ -15,13 +15,8 @@ from typing import Any
 
 from vended_logs_policy.adapters.logs import LogGroupPolicy, StoredPolicy
 from vended_logs_policy.engine import policy
-from vended_logs_policy.engine.log_group_policies import (
-    RESOURCE_LIMIT,
-    Kind,
-    account_grants,
-    classify_text,
-)
-from vended_logs_policy.engine.policy import Options, Scope
+from vended_logs_policy.engine.log_group_policies import Kind, account_grants, classify_text
+from vended_logs_policy.engine.policy import RESOURCE_LIMIT, Options, Scope
 from vended_logs_policy.errors import PolicyError
 
 __all__ = ["RESOURCE_LIMIT", "ClassifiedPolicy", "LogGroupReport", "account_documents", "report"]

@@ -1,7 +1,7 @@
 """What a cold start loads: importing a handler module builds the handler and nothing it only
 needs for a request (the engine, the service, the Logs adapter, the backup format). The first
 request imports them; the handler tests show that it works. Nor does it build a dataclass (about
-1 ms each). Nor does a first ensure load what only explanations, advice and audits need. Speed
+1 ms each). Nor does a first Create load what only explanations, advice and audits need. Speed
 is benchmarks/cold_start.py's.
 """
 
@@ -30,9 +30,30 @@ REQUEST_ONLY = (
     "vended_logs_policy.function.settings",
     "vended_logs_policy.cli",
 )
-# What only an explanation, advice or an audit needs; a first ensure (a Create) does not load it.
-EXPLAINING_ONLY = ("vended_logs_policy.engine.explain", "vended_logs_policy.log_groups")
-ENSURE_PROBE = """
+# The engine's explanations and the per-log-group scope: only an explanation, advice or an audit
+# needs them, and a first Create does not load them.
+EXPLAINING_ONLY = (
+    "vended_logs_policy.engine.explain",
+    "vended_logs_policy.engine.log_group_policies",
+    "vended_logs_policy.log_groups",
+)
+CREATE_PROBE = """
+import json, sys
+from local_aws.events import load_event
+from local_aws.fake_logs import FakeLogs, fake_custom_resource
+from local_aws.lambda_context import FakeLambdaContext
+from local_aws.policies import report_text
+fake = FakeLogs()
+fake.seed(report_text())
+handler, sender = fake_custom_resource(fake)
+handler(load_event("create"), FakeLambdaContext(clock=fake.clock))
+[answer] = sender.answers
+assert answer["Status"] == "SUCCESS", answer
+assert fake.calls.count("PutResourcePolicy") == 1, fake.calls
+ours = sorted(m for m in sys.modules if m.startswith("vended_logs_policy"))
+print(json.dumps({{"modules": ours}}))
+"""
+PROBE = """
 import json, sys
 from local_aws.fake_logs import FakeLogs, fake_policy_service
 from local_aws.policies import NAME, SCOPE, report_text
@@ -67,7 +88,8 @@ def probed(module: str) -> dict[str, list[str]]:
 
 
 def _fresh(code: str) -> dict[str, list[str]]:
-    """What ``code`` prints as JSON, run in a fresh interpreter with the sources on its path."""
+    """What ``code`` prints as JSON on its last line (a handler logs before it), run in a fresh
+    interpreter with the sources on its path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
@@ -84,7 +106,7 @@ def _fresh(code: str) -> dict[str, list[str]]:
         env=env,
         timeout=60,
     )
-    found: dict[str, list[str]] = json.loads(done.stdout)
+    found: dict[str, list[str]] = json.loads(done.stdout.splitlines()[-1])
     return found
 
 
@@ -109,12 +131,12 @@ def test_a_handler_module_builds_no_dataclass(module: str) -> None:
     assert found["dataclasses"] == []
 
 
-def test_a_first_ensure_loads_nothing_only_an_explanation_needs() -> None:
-    # Given a fresh interpreter and the field report's policy
-    # When the service ensures the wildcard (one write, nothing stays outside it)
-    found = _fresh(ENSURE_PROBE.format())
-    # Then the engine's explanations and the per-log-group report were not imported for it
-    assert "vended_logs_policy.service" in found["ensured"]
-    assert [m for m in found["ensured"] if m.startswith(EXPLAINING_ONLY)] == []
-    # And nor does asking for its explanation while nothing stays outside the wildcard
-    assert [m for m in found["explained"] if m.startswith(EXPLAINING_ONLY)] == []
+def test_a_first_create_loads_nothing_only_an_explanation_needs() -> None:
+    # Given a fresh interpreter and the field report's policy in the fake
+    # When the custom resource's handler answers its first Create (one write, a backup logged,
+    # nothing left outside the wildcard)
+    loaded = _fresh(CREATE_PROBE.format())["modules"]
+    # Then the service and the backup format were imported for it, and neither the engine's
+    # explanations nor anything of the per-log-group scope
+    assert {"vended_logs_policy.service", "vended_logs_policy.backup"} <= set(loaded)
+    assert [m for m in loaded if m.startswith(EXPLAINING_ONLY)] == []

@@ -44,7 +44,6 @@ __all__ = [
     "uncovered_in",
 ]
 
-RESOURCE_LIMIT = 51200
 _ACTIONS = frozenset(a.lower() for a in DELIVERY_ACTIONS)
 
 

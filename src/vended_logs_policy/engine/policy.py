@@ -54,6 +54,7 @@ __all__ = [
     "DELIVERY_ACTIONS",
     "DELIVERY_SERVICE",
     "POLICY_VERSION",
+    "RESOURCE_LIMIT",
     "WILDCARD_SIDS",
     "Options",
     "Outcome",
@@ -71,7 +72,8 @@ DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 DEFAULT_POLICY_NAME = "AWSLogDeliveryWrite20150319"
 DEFAULT_PREFIXES = ("/aws/vendedlogs/states/",)
-CLASSIC_LIMIT = 5120
+CLASSIC_LIMIT = 5120  # characters of an account-level policy
+RESOURCE_LIMIT = 51200  # characters of a policy on a log group (log_group_policies)
 WILDCARD_SIDS = ("AWSLogDeliveryWrite", "VendedLogsPolicyWildcard")
 NOT_ELEMENTS = ("NotAction", "NotResource", "NotPrincipal")
 _REQUIRED = tuple(a.lower() for a in DELIVERY_ACTIONS)
