@@ -54,19 +54,6 @@ ours = sorted(m for m in sys.modules if m.startswith("vended_logs_policy"))
 print(json.dumps({{"modules": ours}}))
 """
 PROBE = """
-import json, sys
-from local_aws.fake_logs import FakeLogs, fake_policy_service
-from local_aws.policies import NAME, SCOPE, report_text
-from vended_logs_policy.engine.policy import Options
-fake = FakeLogs()
-fake.seed(report_text())
-result = fake_policy_service(fake).ensure(NAME, SCOPE, Options())
-assert result.writes == 1
-before = sorted(m for m in sys.modules if m.startswith("vended_logs_policy"))
-assert result.explained.explanation == ""
-print(json.dumps({{"ensured": before, "explained": sorted(sys.modules)}}))
-"""
-PROBE = """
 import dataclasses, json, sys
 import vended_logs_policy.function.{module} as handler
 assert callable(handler.lambda_handler)
