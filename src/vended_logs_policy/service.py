@@ -236,7 +236,7 @@ class PolicyService:
                 return result(outcome, replaced_document if writes else outcome.document, document)
             if writes == 0:
                 replaced, replaced_document = text, document
-            self._write(name, outcome, stored, text, (scope, options))
+            self._write(name, stored, text, Explained(outcome, document, scope, options))
             stored, writes, reads = self.policies.account_policies(), writes + 1, reads + 1
             verified = _verified(name, stored, scope, options)
             if verified is not None:
@@ -257,13 +257,10 @@ class PolicyService:
         return Audit(rows, len(found.policies), found)
 
     def _write(
-        self,
-        name: str,
-        outcome: Outcome,
-        stored: list[StoredPolicy],
-        text: str | None,
-        asked: tuple[Scope, Options],
+        self, name: str, stored: list[StoredPolicy], text: str | None, explained: Explained
     ) -> None:
+        """Put ``explained``'s outcome in place of ``text``, the stored text it was merged from."""
+        outcome = explained.outcome
         if self.before_write is not None:
             self.before_write(name, text)
         try:
@@ -283,7 +280,7 @@ class PolicyService:
             ) from exc
         except RejectedError as exc:
             if exc.code == "InvalidParameterException" and not outcome.within_limit:
-                raise PolicyTooLargeError(name, outcome, _advice(text, *asked)) from exc
+                raise PolicyTooLargeError(name, outcome, explained.advice) from exc
             raise
 
     def _wait_before_round(self, name: str, rounds: int) -> None:
@@ -334,16 +331,6 @@ def _clipped(detail: str, limit: int = 200) -> str:
         return detail
     tail = limit // 3
     return detail[: limit - tail - 3] + "..." + detail[-tail:]
-
-
-def _advice(text: str | None, scope: Scope, options: Options) -> Advice | None:
-    """What would make the document fit, None when the stored text cannot be read."""
-    from vended_logs_policy.engine.explain import advise
-
-    document = None if text is None else _parsed(text)
-    if text is not None and document is None:
-        return None
-    return advise(document, scope, options)
 
 
 def _parsed(text: str) -> dict[str, Any] | None:

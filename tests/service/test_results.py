@@ -91,3 +91,16 @@ def test_an_ensures_documents_are_what_is_stored_with_ours_parsed_once() -> None
         assert result.ensured == stored[NAME]
         assert any(d is result.ensured for d in result.documents()), round_
     assert result.writes == 0
+
+
+def test_an_ensures_documents_leave_out_another_policy_that_does_not_parse() -> None:
+    # GIVEN the field report's policy beside another writer's policy that is JSON but no policy
+    fake = FakeLogs()
+    fake.seed(report_text())
+    fake.seed('{"Statement": "not a list"}', name="OddPolicy")
+    # WHEN ours is ensured (the other one is left alone)
+    result = fake_policy_service(fake).ensure(NAME, SCOPE, Options())
+    # THEN the documents are ours alone: the odd one is neither parsed into one nor an error
+    assert [p.name for p in result.stored] == [NAME, "OddPolicy"]
+    assert result.documents() == [result.ensured]
+    assert fake.stored("OddPolicy") == '{"Statement": "not a list"}'

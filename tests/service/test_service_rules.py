@@ -9,6 +9,7 @@ import pytest
 
 from local_aws.fake_logs import FakeLogs, fake_policy_service, fake_retry
 from local_aws.policies import NAME, SCOPE, compliant_text, report_text, route53_text
+from vended_logs_policy.engine.explain import advise
 from vended_logs_policy.engine.policy import Options
 from vended_logs_policy.errors import (
     AccessDeniedError,
@@ -58,6 +59,8 @@ def test_a_result_the_service_refuses_as_too_long_says_how_long() -> None:
     )
     assert fake.stored() == before
     assert fake.calls == [READ, WRITE]
+    # AND its advice is the engine's for the document the write would have replaced
+    assert raised.value.advice == advise(json.loads(before or ""), SCOPE, Options())
 
 
 def test_refused_credentials_pass_through_unchanged_and_denied_writes_name_the_grant() -> None:
